@@ -1,0 +1,50 @@
+/**
+ * The messages between {@linkcode SdlInput} (main thread) and its SDL worker.
+ *
+ * Commands go to the worker with `postMessage`, and each one also bumps
+ * `control[CONTROL_POSTED]` and `Atomics.notify`s it: the worker sleeps in
+ * `Atomics.wait` on that cell, so a command wakes it at once, and the count
+ * tells it how many messages to wait for before it goes back to SDL.
+ *
+ * @module
+ */
+
+import type { InputEvent } from "../input.ts";
+
+/** Index in the control `Int32Array` of the count of commands posted. */
+export const CONTROL_POSTED = 0;
+/** Length of the control `Int32Array`. */
+export const CONTROL_LENGTH = 1;
+
+/** What the worker needs to start SDL. */
+export interface WorkerInit {
+  op: "init";
+  /** A SharedArrayBuffer holding an `Int32Array(CONTROL_LENGTH)`. */
+  control: SharedArrayBuffer;
+  window: boolean;
+  title: string;
+  deadzone: number;
+  rateHz: number;
+  mappingsFile?: string;
+  libraryPath?: string;
+}
+
+/** A command for the running worker. */
+export type WorkerCommand =
+  | { op: "title"; text: string }
+  | { op: "attachVirtual"; id: number; name: string; reply: number }
+  | { op: "detachVirtual"; id: number; reply: number }
+  | { op: "virtualButton"; id: number; button: number; pressed: boolean }
+  | { op: "virtualAxis"; id: number; axis: number; value: number }
+  | { op: "pushKey"; key: string; scancode: string; pressed: boolean }
+  | { op: "close" };
+
+/** A message from the worker. */
+export type WorkerReport =
+  | { type: "ready"; version: string }
+  | { type: "failed"; name: string; message: string }
+  | { type: "input"; events: InputEvent[] }
+  | { type: "quit" }
+  | { type: "reply"; reply: number; error?: string }
+  | { type: "error"; message: string }
+  | { type: "closed" };

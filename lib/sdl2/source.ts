@@ -1,0 +1,345 @@
+/**
+ * {@linkcode SdlInput}: game controllers and keyboard read through SDL2,
+ * delivered as padlink {@linkcode InputEvent}s on the main thread.
+ *
+ * SDL runs in a module worker (`worker.ts`) that sleeps in `Atomics.wait`
+ * between 1 ms polls and posts each poll's events as one batch, so the main
+ * thread stays free for sockets and sees input about 0.1 ms after SDL does.
+ *
+ * Limitation: macOS only allows SDL video on the process's main thread, so
+ * `window: true` is refused there; controllers (`window: false`) work.
+ *
+ * @module
+ */
+
+import {
+  axisIndex,
+  type AxisName,
+  buttonIndex,
+  type ButtonName,
+  type InputEvent,
+} from "../input.ts";
+import { Sdl2NotFoundError } from "./library.ts";
+import {
+  CONTROL_LENGTH,
+  CONTROL_POSTED,
+  type WorkerCommand,
+  type WorkerInit,
+  type WorkerReport,
+} from "./messages.ts";
+
+/** Options for {@linkcode SdlInput.open}. */
+export interface SdlInputOptions {
+  /**
+   * Open a small SDL window (title contains "padlink") that captures the
+   * keyboard while focused, and report its closing through `onQuit`.
+   * `false` is headless: controllers only, SDL video is not started.
+   */
+  window: boolean;
+  /** Stick deadzone in [0, 1), rescaled to keep the full range; 0 = off. Default 0.05. */
+  deadzone?: number;
+  /** The most stick/trigger updates per axis per second. Default 1000. */
+  rateHz?: number;
+  /** A gamecontrollerdb.txt file of extra controller mappings to load. */
+  mappingsFile?: string;
+  /** The window title. Default "padlink". */
+  title?: string;
+  /** The SDL2 library to load, instead of `PADLINK_SDL2` or the platform search. */
+  libraryPath?: string;
+}
+
+/** Default stick deadzone, as ROS joy. */
+export const DEFAULT_DEADZONE = 0.05;
+/** Default axis update rate per axis, in Hz. */
+export const DEFAULT_RATE_HZ = 1000;
+/** How long {@linkcode SdlInput.close} waits for SDL to shut down before it stops the worker. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/** A request waiting for the worker's reply. */
+interface Pending {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Controllers and keyboard through SDL2. Only one may be open at a time in a
+ * process (SDL is process-wide).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { SdlInput } from "./source.ts";
+ * await using input = await SdlInput.open({ window: true });
+ * input.onInput = (events) => console.log(events);
+ * input.onQuit = () => input.close();
+ * ```
+ */
+export class SdlInput implements AsyncDisposable {
+  static #open = false;
+
+  #worker: Worker;
+  #control: Int32Array;
+  #version: string;
+  #virtuals = new Set<number>();
+  #pending = new Map<number, Pending>();
+  #nextReply = 1;
+  #closing: Promise<void> | undefined;
+  #closed: () => void = () => {};
+  #dead = false;
+
+  /** Called with the events of each SDL poll, in order. */
+  onInput: (events: InputEvent[]) => void = () => {};
+  /** Called when the window is closed (`SDL_QUIT`). */
+  onQuit: () => void = () => {};
+  /** Called when SDL reports a problem after opening (a controller that would not open…). */
+  onError: (error: Error) => void = (error) => console.error(`padlink: ${error.message}`);
+
+  private constructor(worker: Worker, control: Int32Array, version: string) {
+    this.#worker = worker;
+    this.#control = control;
+    this.#version = version;
+    worker.onmessage = (event: MessageEvent<WorkerReport>) => this.#report(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#die(new Error(`The SDL worker failed: ${event.message}`));
+    };
+  }
+
+  /**
+   * Start SDL in a worker and open the window if asked.
+   *
+   * @param options what to open
+   * @returns the running source; controllers already plugged in are reported
+   *   through `onInput` shortly after
+   * @throws {Sdl2NotFoundError} when SDL2 cannot be loaded
+   * @throws {RangeError} for a bad deadzone or rate
+   * @throws {Error} when SDL cannot start, the mappings file cannot be
+   *   loaded, or another `SdlInput` is open
+   */
+  static async open(options: SdlInputOptions): Promise<SdlInput> {
+    const deadzone = options.deadzone ?? DEFAULT_DEADZONE;
+    const rateHz = options.rateHz ?? DEFAULT_RATE_HZ;
+    if (!(deadzone >= 0 && deadzone < 1)) {
+      throw new RangeError(`deadzone must be in [0, 1), received ${deadzone}`);
+    }
+    if (!(rateHz > 0)) throw new RangeError(`rateHz must be positive, received ${rateHz}`);
+    if (options.window && Deno.build.os === "darwin") {
+      throw new Error(
+        "The padlink window is not supported on macOS yet (SDL video must run on the main thread); run without it",
+      );
+    }
+    if (SdlInput.#open) throw new Error("An SdlInput is already open in this process");
+    SdlInput.#open = true;
+
+    const control = new SharedArrayBuffer(CONTROL_LENGTH * Int32Array.BYTES_PER_ELEMENT);
+    const init: WorkerInit = {
+      op: "init",
+      control,
+      window: options.window,
+      title: options.title ?? "padlink",
+      deadzone,
+      rateHz,
+      mappingsFile: options.mappingsFile,
+      libraryPath: options.libraryPath,
+    };
+    const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+    try {
+      const version = await new Promise<string>((resolve, reject) => {
+        worker.onmessage = (event: MessageEvent<WorkerReport>) => {
+          const report = event.data;
+          if (report.type === "ready") resolve(report.version);
+          else if (report.type === "failed") {
+            reject(
+              report.name === "Sdl2NotFoundError"
+                ? new Sdl2NotFoundError(report.message, [])
+                : new Error(report.message),
+            );
+          }
+        };
+        worker.onerror = (event) => {
+          event.preventDefault();
+          reject(new Error(`The SDL worker failed to start: ${event.message}`));
+        };
+        worker.postMessage(init);
+      });
+      return new SdlInput(worker, new Int32Array(control), version);
+    } catch (error) {
+      worker.terminate();
+      SdlInput.#open = false;
+      throw error;
+    }
+  }
+
+  /** The SDL version in use, "major.minor.patch". */
+  get sdlVersion(): string {
+    return this.#version;
+  }
+
+  /**
+   * Set the window title (no effect when headless).
+   *
+   * @param text for example "padlink — connected to host:7000"
+   */
+  setTitle(text: string): void {
+    this.#post({ op: "title", text });
+  }
+
+  /**
+   * Attach a virtual GameController (SDL ≥ 2.24) with every standard button
+   * and axis. It then appears like a real pad: a `pad` event with `name`.
+   *
+   * @param id the caller's handle for it (not the pad number)
+   * @param name the name SDL reports for it
+   * @throws {Error} if `id` is in use or SDL refuses
+   */
+  async attachVirtual(id: number, name: string): Promise<void> {
+    if (this.#virtuals.has(id)) throw new Error(`Virtual controller ${id} is already attached`);
+    await this.#request((reply) => ({ op: "attachVirtual", id, name, reply }));
+    this.#virtuals.add(id);
+  }
+
+  /**
+   * Press or release a button of a virtual controller.
+   *
+   * @param id the handle given to {@linkcode SdlInput.attachVirtual}
+   * @param button the button
+   * @param pressed whether it is down
+   * @throws {RangeError} for an unknown id or button
+   */
+  setVirtualButton(id: number, button: ButtonName, pressed: boolean): void {
+    this.#virtual(id);
+    const index = buttonIndex(button);
+    if (index < 0) throw new RangeError(`Unknown button "${button}"`);
+    this.#post({ op: "virtualButton", id, button: index, pressed });
+  }
+
+  /**
+   * Move an axis of a virtual controller.
+   *
+   * @param id the handle given to {@linkcode SdlInput.attachVirtual}
+   * @param axis the axis
+   * @param value sticks in [-1, 1], triggers in [0, 1]
+   * @throws {RangeError} for an unknown id or axis
+   */
+  setVirtualAxis(id: number, axis: AxisName, value: number): void {
+    this.#virtual(id);
+    const index = axisIndex(axis);
+    if (index < 0) throw new RangeError(`Unknown axis "${axis}"`);
+    this.#post({ op: "virtualAxis", id, axis: index, value });
+  }
+
+  /**
+   * Unplug a virtual controller; its pad is released and detached.
+   *
+   * @param id the handle given to {@linkcode SdlInput.attachVirtual}
+   * @throws {RangeError} for an unknown id
+   */
+  async detachVirtual(id: number): Promise<void> {
+    this.#virtual(id);
+    this.#virtuals.delete(id);
+    await this.#request((reply) => ({ op: "detachVirtual", id, reply }));
+  }
+
+  /**
+   * Queue a key press or release in SDL as if typed into the window
+   * (`SDL_PushEvent`), for tests and demos without a keyboard.
+   *
+   * @param key an SDL key name, for example "A" or "Up"
+   * @param scancode an SDL scancode name, for example "A" or "Up"
+   * @param pressed whether it is down
+   */
+  pushKey(key: string, scancode: string, pressed: boolean): void {
+    this.#post({ op: "pushKey", key, scancode, pressed });
+  }
+
+  /**
+   * Stop SDL: close controllers, virtual controllers and the window, call
+   * `SDL_Quit` and end the worker. No events are delivered afterwards.
+   * Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode SdlInput.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    this.onInput = () => {};
+    this.onQuit = () => {};
+    if (!this.#dead) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = new Promise<void>((resolve) => this.#closed = resolve);
+      this.#post({ op: "close" });
+      await Promise.race([
+        closed,
+        new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#finish(new Error("The SdlInput was closed"));
+  }
+
+  #virtual(id: number): void {
+    if (!this.#virtuals.has(id)) throw new RangeError(`No virtual controller ${id} is attached`);
+  }
+
+  #post(command: WorkerCommand): void {
+    if (this.#dead) throw new Error("The SdlInput is closed");
+    if (this.#closing && command.op !== "close") throw new Error("The SdlInput is closing");
+    this.#worker.postMessage(command);
+    // The worker sleeps on this cell: wake it, and tell it a message is queued.
+    Atomics.add(this.#control, CONTROL_POSTED, 1);
+    Atomics.notify(this.#control, CONTROL_POSTED);
+  }
+
+  #request(make: (reply: number) => WorkerCommand): Promise<void> {
+    const reply = this.#nextReply++;
+    const done = new Promise<void>((resolve, reject) =>
+      this.#pending.set(reply, { resolve, reject })
+    );
+    this.#post(make(reply));
+    return done;
+  }
+
+  #report(report: WorkerReport): void {
+    switch (report.type) {
+      case "input":
+        this.onInput(report.events);
+        return;
+      case "quit":
+        this.onQuit();
+        return;
+      case "reply": {
+        const pending = this.#pending.get(report.reply);
+        this.#pending.delete(report.reply);
+        if (report.error === undefined) pending?.resolve();
+        else pending?.reject(new Error(report.error));
+        return;
+      }
+      case "error":
+        this.onError(new Error(report.message));
+        return;
+      case "closed":
+        this.#closed();
+        return;
+    }
+  }
+
+  #die(error: Error): void {
+    this.#finish(error);
+    this.onError(error);
+  }
+
+  #finish(error: Error): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#worker.terminate();
+    SdlInput.#open = false;
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+    this.#closed();
+  }
+}

@@ -1,0 +1,448 @@
+/**
+ * The SDL worker started by {@linkcode SdlInput}: it owns SDL from
+ * `SDL_Init` to `SDL_Quit`, so every SDL call happens on this one thread.
+ *
+ * The loop drains `SDL_PollEvent` (which pumps once per drain), posts the
+ * resulting padlink events to the main thread in one batch, then sleeps in
+ * `Atomics.wait` until the next poll (1 ms while a pad or window is open,
+ * since SDL2 must poll joysticks; 10 ms otherwise), the next held-back axis
+ * value, or a command from the main thread, whichever comes first.
+ * `SDL_WaitEventTimeout` would not do better: with joysticks open, SDL 2.26
+ * implements it as the same 1 ms pump-and-sleep loop, and it could not be
+ * woken by our commands.
+ *
+ * @module
+ */
+
+import { BUTTON_NAMES, isTrigger } from "../input.ts";
+import {
+  decodeEvent,
+  encodeKeyboardEvent,
+  SDL_CONTROLLER_AXIS_MAX,
+  SDL_CONTROLLER_BUTTON_MAX,
+  SDL_EVENT_SIZE,
+  SDL_INIT_EVENTS,
+  SDL_INIT_GAMECONTROLLER,
+  SDL_INIT_VIDEO,
+  SDL_JOYSTICK_TYPE_GAMECONTROLLER,
+  SDL_VIRTUAL_JOYSTICK_DESC_VERSION,
+  SDL_WINDOW_SHOWN,
+  SDL_WINDOWEVENT_EXPOSED,
+  SDL_WINDOWPOS_UNDEFINED,
+  type SdlEvent,
+  VIRTUAL_JOYSTICK_DESC,
+} from "./events.ts";
+import { cString, loadSdl2, readCString, type Sdl2, sdlError, sdlVersion } from "./library.ts";
+import {
+  CONTROL_POSTED,
+  type WorkerCommand,
+  type WorkerInit,
+  type WorkerReport,
+} from "./messages.ts";
+import { InputPipeline } from "./pipeline.ts";
+
+/** The parts of a module worker's global scope used here. */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<WorkerInit | WorkerCommand>) => void) | null;
+  postMessage(message: WorkerReport): void;
+  close(): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+
+/** How long to sleep between polls while SDL must poll joysticks or a window, in ms. */
+const ACTIVE_POLL_MS = 1;
+/** How long to sleep between polls with nothing open (hot-plug only), in ms. */
+const IDLE_POLL_MS = 10;
+/** Window size, in pixels. */
+const WINDOW_WIDTH = 360;
+const WINDOW_HEIGHT = 80;
+/** Window fill colour: a grey that reads the same in any 32-bit RGB format. */
+const WINDOW_FILL = 0x00303030;
+
+/** A virtual controller made by `attachVirtual`. */
+interface Virtual {
+  joystick: Deno.PointerObject;
+  instanceId: number;
+}
+
+/** SDL, its window, its controllers and the pipeline, driven by one loop. */
+class SdlLoop {
+  #sdl: Sdl2;
+  #control: Int32Array;
+  #pipeline: InputPipeline;
+  #event = new Uint8Array(SDL_EVENT_SIZE);
+  #window: Deno.PointerObject | null = null;
+  #windowId = 0;
+  #controllers = new Map<number, Deno.PointerObject>();
+  #virtuals = new Map<number, Virtual>();
+  #closing = false;
+  #received = 0;
+  #waiter: { target: number; resolve: () => void } | undefined;
+
+  constructor(sdl: Sdl2, init: WorkerInit) {
+    this.#sdl = sdl;
+    this.#control = new Int32Array(init.control);
+    this.#pipeline = new InputPipeline({ deadzone: init.deadzone, rateHz: init.rateHz });
+  }
+
+  /** Load and initialise SDL; on failure everything opened is closed again. */
+  static open(init: WorkerInit): SdlLoop {
+    const sdl = loadSdl2({ path: init.libraryPath });
+    const loop = new SdlLoop(sdl, init);
+    try {
+      loop.#start(init);
+      return loop;
+    } catch (error) {
+      loop.shutdown();
+      throw error;
+    }
+  }
+
+  #start(init: WorkerInit): void {
+    const s = this.#sdl.symbols;
+    // SDL must not take over SIGINT/SIGTERM from Deno, must keep reading
+    // pads while another window has focus, and must not stop the screensaver.
+    s.SDL_SetHint(cString("SDL_NO_SIGNAL_HANDLERS"), cString("1"));
+    s.SDL_SetHint(cString("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS"), cString("1"));
+    s.SDL_SetHint(cString("SDL_VIDEO_ALLOW_SCREENSAVER"), cString("1"));
+    const flags = init.window
+      ? SDL_INIT_VIDEO | SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS
+      : SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS;
+    if (s.SDL_Init(flags) !== 0) {
+      throw new Error(`SDL_Init failed: ${sdlError(this.#sdl)}`);
+    }
+    if (init.mappingsFile !== undefined) this.#loadMappings(init.mappingsFile);
+    if (init.window) {
+      const window = s.SDL_CreateWindow(
+        cString(init.title),
+        SDL_WINDOWPOS_UNDEFINED,
+        SDL_WINDOWPOS_UNDEFINED,
+        WINDOW_WIDTH,
+        WINDOW_HEIGHT,
+        SDL_WINDOW_SHOWN,
+      );
+      if (window === null) {
+        throw new Error(`Could not open the padlink window: ${sdlError(this.#sdl)}`);
+      }
+      this.#window = window;
+      this.#windowId = s.SDL_GetWindowID(window);
+      this.#paint();
+    }
+  }
+
+  #loadMappings(path: string): void {
+    const s = this.#sdl.symbols;
+    const rw = s.SDL_RWFromFile(cString(path), cString("rb"));
+    if (rw === null) {
+      throw new Error(`Could not open controller mappings file ${path}: ${sdlError(this.#sdl)}`);
+    }
+    // freerw = 1: SDL closes the RWops whatever happens.
+    if (s.SDL_GameControllerAddMappingsFromRW(rw, 1) < 0) {
+      throw new Error(`Could not load controller mappings from ${path}: ${sdlError(this.#sdl)}`);
+    }
+  }
+
+  /** The linked SDL version, "major.minor.patch". */
+  get version(): string {
+    return sdlVersion(this.#sdl).join(".");
+  }
+
+  /** Run until a close command; resolves when the loop has stopped. */
+  async run(): Promise<void> {
+    while (!this.#closing) {
+      const posted = Atomics.load(this.#control, CONTROL_POSTED);
+      if (posted !== this.#received) {
+        // Commands are in the message queue: let the event loop deliver them.
+        await new Promise<void>((resolve) => this.#waiter = { target: posted, resolve });
+        if (this.#closing) break;
+      }
+      this.#pump();
+      const wait = Math.min(
+        this.#pollInterval(),
+        this.#pipeline.nextDeadline() - performance.now(),
+      );
+      if (wait > 0) Atomics.wait(this.#control, CONTROL_POSTED, posted, wait);
+    }
+  }
+
+  /** Handle a command from the main thread (called from `onmessage`). */
+  receive(command: WorkerCommand): void {
+    this.#received++;
+    try {
+      this.#command(command);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if ("reply" in command) {
+        scope.postMessage({ type: "reply", reply: command.reply, error: message });
+      } else {
+        scope.postMessage({ type: "error", message });
+      }
+    }
+    const waiter = this.#waiter;
+    if (waiter && this.#received >= waiter.target) {
+      this.#waiter = undefined;
+      waiter.resolve();
+    }
+  }
+
+  #command(command: WorkerCommand): void {
+    const s = this.#sdl.symbols;
+    switch (command.op) {
+      case "title":
+        if (this.#window) s.SDL_SetWindowTitle(this.#window, cString(command.text));
+        return;
+      case "attachVirtual":
+        this.#attachVirtual(command.id, command.name);
+        scope.postMessage({ type: "reply", reply: command.reply });
+        return;
+      case "detachVirtual":
+        this.#detachVirtual(command.id);
+        scope.postMessage({ type: "reply", reply: command.reply });
+        return;
+      case "virtualButton": {
+        const joystick = this.#virtual(command.id).joystick;
+        if (s.SDL_JoystickSetVirtualButton(joystick, command.button, command.pressed ? 1 : 0) < 0) {
+          throw new Error(`SDL_JoystickSetVirtualButton failed: ${sdlError(this.#sdl)}`);
+        }
+        return;
+      }
+      case "virtualAxis": {
+        const joystick = this.#virtual(command.id).joystick;
+        const raw = virtualAxisRaw(command.axis, command.value);
+        if (s.SDL_JoystickSetVirtualAxis(joystick, command.axis, raw) < 0) {
+          throw new Error(`SDL_JoystickSetVirtualAxis failed: ${sdlError(this.#sdl)}`);
+        }
+        return;
+      }
+      case "pushKey":
+        this.#pushKey(command.key, command.scancode, command.pressed);
+        return;
+      case "close":
+        this.#closing = true;
+        return;
+    }
+  }
+
+  #virtual(id: number): Virtual {
+    const virtual = this.#virtuals.get(id);
+    if (!virtual) throw new RangeError(`No virtual controller ${id} is attached`);
+    return virtual;
+  }
+
+  #attachVirtual(id: number, name: string): void {
+    const s = this.#sdl.symbols;
+    if (this.#virtuals.has(id)) throw new Error(`Virtual controller ${id} is already attached`);
+    if (s.SDL_JoystickAttachVirtualEx === null) {
+      throw new Error(`Virtual controllers need SDL 2.24 or later; this is SDL ${this.version}`);
+    }
+    const nameBytes = cString(name);
+    const desc = new Uint8Array(VIRTUAL_JOYSTICK_DESC.size);
+    const view = new DataView(desc.buffer);
+    const d = VIRTUAL_JOYSTICK_DESC;
+    view.setUint16(d.version, SDL_VIRTUAL_JOYSTICK_DESC_VERSION, true);
+    view.setUint16(d.type, SDL_JOYSTICK_TYPE_GAMECONTROLLER, true);
+    view.setUint16(d.naxes, SDL_CONTROLLER_AXIS_MAX, true);
+    view.setUint16(d.nbuttons, SDL_CONTROLLER_BUTTON_MAX, true);
+    view.setUint32(d.button_mask, (1 << SDL_CONTROLLER_BUTTON_MAX) - 1, true);
+    view.setUint32(d.axis_mask, (1 << SDL_CONTROLLER_AXIS_MAX) - 1, true);
+    const namePointer = Deno.UnsafePointer.of(nameBytes);
+    view.setBigUint64(d.name, BigInt(Deno.UnsafePointer.value(namePointer)), true);
+    // SDL copies the name during the call; nameBytes stays referenced until then.
+    const deviceIndex = s.SDL_JoystickAttachVirtualEx(desc);
+    if (deviceIndex < 0) {
+      throw new Error(`SDL_JoystickAttachVirtualEx failed: ${sdlError(this.#sdl)}`);
+    }
+    const joystick = s.SDL_JoystickOpen(deviceIndex);
+    if (joystick === null) {
+      const error = sdlError(this.#sdl);
+      s.SDL_JoystickDetachVirtual(deviceIndex);
+      throw new Error(`Could not open virtual controller ${id}: ${error}`);
+    }
+    this.#virtuals.set(id, { joystick, instanceId: s.SDL_JoystickInstanceID(joystick) });
+  }
+
+  #detachVirtual(id: number): void {
+    const s = this.#sdl.symbols;
+    const virtual = this.#virtual(id);
+    this.#virtuals.delete(id);
+    // Device indexes shift as devices come and go: find ours by instance id.
+    const deviceIndex = this.#deviceIndexOf(virtual.instanceId);
+    s.SDL_JoystickClose(virtual.joystick);
+    if (deviceIndex >= 0 && s.SDL_JoystickDetachVirtual(deviceIndex) < 0) {
+      throw new Error(`SDL_JoystickDetachVirtual failed: ${sdlError(this.#sdl)}`);
+    }
+  }
+
+  #deviceIndexOf(instanceId: number): number {
+    const s = this.#sdl.symbols;
+    const count = s.SDL_NumJoysticks();
+    for (let index = 0; index < count; index++) {
+      if (s.SDL_JoystickGetDeviceInstanceID(index) === instanceId) return index;
+    }
+    return -1;
+  }
+
+  #pushKey(key: string, scancodeName: string, pressed: boolean): void {
+    const s = this.#sdl.symbols;
+    const scancode = s.SDL_GetScancodeFromName(cString(scancodeName));
+    if (scancode === 0) throw new RangeError(`SDL knows no scancode named "${scancodeName}"`);
+    const sym = s.SDL_GetKeyFromName(cString(key));
+    if (sym === 0) throw new RangeError(`SDL knows no key named "${key}"`);
+    const event = encodeKeyboardEvent({ pressed, scancode, sym, windowId: this.#windowId });
+    if (s.SDL_PushEvent(event) < 0) {
+      throw new Error(`SDL_PushEvent failed: ${sdlError(this.#sdl)}`);
+    }
+  }
+
+  #pollInterval(): number {
+    return this.#window !== null || this.#controllers.size > 0 ? ACTIVE_POLL_MS : IDLE_POLL_MS;
+  }
+
+  #pump(): void {
+    const now = performance.now();
+    let quit = false;
+    // SDL_PollEvent pumps once, then returns queued events until its sentinel.
+    while (this.#sdl.symbols.SDL_PollEvent(this.#event) === 1) {
+      const event = decodeEvent(this.#event);
+      if (event.kind === "quit") quit = true;
+      else this.#handle(event, now);
+    }
+    this.#pipeline.flushDue(now);
+    const events = this.#pipeline.take();
+    if (events.length > 0) scope.postMessage({ type: "input", events });
+    if (quit) scope.postMessage({ type: "quit" });
+  }
+
+  #handle(event: SdlEvent, now: number): void {
+    const s = this.#sdl.symbols;
+    switch (event.kind) {
+      case "controllerAxis":
+        this.#pipeline.axis(event.which, event.axis, event.value, now);
+        return;
+      case "controllerButton":
+        this.#pipeline.button(event.which, event.button, event.pressed, now);
+        return;
+      case "key":
+        if (event.repeat) return;
+        this.#pipeline.key(
+          readCString(s.SDL_GetKeyName(event.sym)),
+          readCString(s.SDL_GetScancodeName(event.scancode)),
+          event.pressed,
+          now,
+        );
+        return;
+      case "controllerDevice":
+        if (event.change === "added") this.#openController(event.which, now);
+        else if (event.change === "removed") this.#closeController(event.which, now);
+        return;
+      case "window":
+        if (event.event === SDL_WINDOWEVENT_EXPOSED) this.#paint();
+        return;
+    }
+  }
+
+  #openController(deviceIndex: number, now: number): void {
+    const s = this.#sdl.symbols;
+    const controller = s.SDL_GameControllerOpen(deviceIndex);
+    if (controller === null) {
+      scope.postMessage({
+        type: "error",
+        message: `Could not open controller ${deviceIndex}: ${sdlError(this.#sdl)}`,
+      });
+      return;
+    }
+    const instanceId = s.SDL_JoystickInstanceID(s.SDL_GameControllerGetJoystick(controller));
+    if (this.#controllers.has(instanceId)) {
+      s.SDL_GameControllerClose(controller); // a second ADDED for one device: drop our extra ref
+      return;
+    }
+    this.#controllers.set(instanceId, controller);
+    const buttons = BUTTON_NAMES.map((_, b) => s.SDL_GameControllerGetButton(controller, b) !== 0);
+    const axes: number[] = [];
+    for (let axis = 0; axis < SDL_CONTROLLER_AXIS_MAX; axis++) {
+      axes.push(s.SDL_GameControllerGetAxis(controller, axis));
+    }
+    const name = readCString(s.SDL_GameControllerName(controller));
+    this.#pipeline.padAdded(instanceId, name, buttons, axes, now);
+  }
+
+  #closeController(instanceId: number, now: number): void {
+    const controller = this.#controllers.get(instanceId);
+    if (controller === undefined) return;
+    this.#controllers.delete(instanceId);
+    this.#sdl.symbols.SDL_GameControllerClose(controller);
+    this.#pipeline.padRemoved(instanceId, now);
+  }
+
+  #paint(): void {
+    const s = this.#sdl.symbols;
+    if (this.#window === null) return;
+    const surface = s.SDL_GetWindowSurface(this.#window);
+    if (surface === null) return; // cosmetic only
+    s.SDL_FillRect(surface, null, WINDOW_FILL);
+    s.SDL_UpdateWindowSurface(this.#window);
+  }
+
+  /** Close virtual controllers, controllers and the window, then quit SDL. */
+  shutdown(): void {
+    const s = this.#sdl.symbols;
+    for (const id of [...this.#virtuals.keys()]) {
+      try {
+        this.#detachVirtual(id);
+      } catch {
+        // shutting down: SDL_Quit releases it anyway
+      }
+    }
+    for (const controller of this.#controllers.values()) s.SDL_GameControllerClose(controller);
+    this.#controllers.clear();
+    if (this.#window !== null) s.SDL_DestroyWindow(this.#window);
+    this.#window = null;
+    s.SDL_Quit();
+    this.#sdl.close();
+  }
+}
+
+/**
+ * The int16 a virtual joystick axis must hold for a padlink axis value.
+ * Sticks map [-1, 1] to ±32767; SDL maps a virtual trigger's full int16
+ * range onto 0…32767, so [0, 1] maps to -32768…32767.
+ */
+function virtualAxisRaw(axis: number, value: number): number {
+  if (isTrigger(axis)) {
+    const v = Math.min(1, Math.max(0, value));
+    return Math.round(-32768 + v * 65535) | 0; // | 0 turns -0 into 0, which FFI requires
+  }
+  return Math.round(Math.min(1, Math.max(-1, value)) * 32767) | 0;
+}
+
+let loop: SdlLoop | undefined;
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  if (message.op === "init") {
+    start(message);
+  } else {
+    loop?.receive(message);
+  }
+};
+
+async function start(init: WorkerInit): Promise<void> {
+  try {
+    loop = SdlLoop.open(init);
+  } catch (error) {
+    scope.postMessage({
+      type: "failed",
+      name: error instanceof Error ? error.name : "Error",
+      message: error instanceof Error ? error.message : String(error),
+    });
+    return;
+  }
+  scope.postMessage({ type: "ready", version: loop.version });
+  try {
+    await loop.run();
+  } finally {
+    loop.shutdown();
+    scope.postMessage({ type: "closed" });
+  }
+}
