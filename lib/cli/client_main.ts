@@ -1,0 +1,237 @@
+/**
+ * `padlink-client`: parse flags, connect, and forward input from a replay
+ * file, or from real devices through SDL2.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { normalizeToken, TokenError } from "../auth.ts";
+import { ConnectError } from "../client.ts";
+import { Forwarder } from "../forwarder.ts";
+import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay.ts";
+import { DEFAULT_PORT } from "../server.ts";
+import {
+  env,
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  onStopSignal,
+  parseArgsError,
+  parseNumber,
+  parsePort,
+  printError,
+  UsageError,
+  VERSION,
+} from "./common.ts";
+
+const PROGRAM = "padlink-client";
+
+/** The text of `padlink-client --help`. */
+export const CLIENT_HELP =
+  `${PROGRAM} ${VERSION} — send game-controller and keyboard input to a padlink server
+
+Usage: ${PROGRAM} --host HOST [options]
+
+Options:
+  --host HOST         server to connect to (default 127.0.0.1)
+  --port N            server port (default ${DEFAULT_PORT})
+  --name NAME         name shown on the server (default: this machine's host name)
+  --token T           the token the server printed (default: PADLINK_TOKEN)
+  --replay FILE       send the events in FILE (JSON lines) instead of reading devices
+  --virtual FILE      play FILE through SDL virtual controllers (no hardware needed)
+  --record FILE       also write what is sent to FILE, in the replay format
+  --no-window         controllers only: no keyboard window
+  --deadzone D        stick deadzone, 0 turns it off (default 0.05)
+  --rate HZ           most stick/trigger updates per axis per second (default 1000)
+  --mappings FILE     load an SDL gamecontrollerdb mappings file
+  --no-reconnect      exit when the connection is lost instead of reconnecting
+  --help              show this help
+  --version           show the version`;
+
+/** Settings parsed from the command line. */
+export interface ClientCliOptions {
+  host: string;
+  port: number;
+  name: string;
+  token?: string;
+  replay?: string;
+  virtual?: string;
+  record?: string;
+  window: boolean;
+  deadzone: number;
+  rateHz: number;
+  mappings?: string;
+  reconnect: boolean;
+}
+
+function defaultName(): string {
+  try {
+    return Deno.hostname() || "padlink";
+  } catch {
+    return "padlink";
+  }
+}
+
+/**
+ * Parse `padlink-client` flags.
+ *
+ * @throws {UsageError} on a bad flag or value.
+ */
+export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "version" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        name: { type: "string" },
+        token: { type: "string" },
+        replay: { type: "string" },
+        virtual: { type: "string" },
+        record: { type: "string" },
+        "no-window": { type: "boolean" },
+        deadzone: { type: "string" },
+        rate: { type: "string" },
+        mappings: { type: "string" },
+        "no-reconnect": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+      },
+    }));
+  } catch (error) {
+    throw parseArgsError(PROGRAM, error);
+  }
+  if (values.help) return "help";
+  if (values.version) return "version";
+  if (values.replay !== undefined && values.virtual !== undefined) {
+    throw new UsageError("--replay and --virtual are two different sources; pass one of them");
+  }
+  let token = values.token ?? env("PADLINK_TOKEN");
+  if (token !== undefined) {
+    try {
+      token = normalizeToken(token);
+    } catch (error) {
+      if (error instanceof TokenError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  const name = values.name ?? defaultName();
+  if (name.trim() === "" || new TextEncoder().encode(name).length > 64 || /[#\p{Cc}]/u.test(name)) {
+    throw new UsageError(
+      `--name must be 1 to 64 bytes without '#' or control characters, got ${JSON.stringify(name)}`,
+    );
+  }
+  return {
+    host: values.host ?? "127.0.0.1",
+    port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port, "--port", false),
+    name,
+    token,
+    replay: values.replay,
+    virtual: values.virtual,
+    record: values.record,
+    window: !values["no-window"],
+    deadzone: values.deadzone === undefined
+      ? 0.05
+      : parseNumber(values.deadzone, "--deadzone", 0, 0.95),
+    rateHz: values.rate === undefined ? 1000 : parseNumber(values.rate, "--rate", 1, 10000),
+    mappings: values.mappings,
+    reconnect: !values["no-reconnect"],
+  };
+}
+
+/** Read and check a replay file, turning every problem into a {@linkcode UsageError}. */
+export async function loadReplay(path: string, flag = "--replay"): Promise<ReplayEntry[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(`${flag} ${path}: no such file`);
+    }
+    throw new UsageError(`${flag} ${path}: cannot read it (${(error as Error).message})`);
+  }
+  try {
+    return parseReplay(text);
+  } catch (error) {
+    if (error instanceof ReplayError) throw new UsageError(`${flag} ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Run `padlink-client`; resolves with the exit status. */
+export async function clientMain(args: string[]): Promise<number> {
+  let options;
+  let entries: ReplayEntry[] | null = null;
+  try {
+    options = parseClientArgs(args);
+    if (options !== "help" && options !== "version" && options.replay !== undefined) {
+      entries = await loadReplay(options.replay);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      printError(PROGRAM, error.message);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (options === "help") {
+    console.log(CLIENT_HELP);
+    return 0;
+  }
+  if (options === "version") {
+    console.log(`${PROGRAM} ${VERSION}`);
+    return 0;
+  }
+  const status = (message: string) => console.error(`${PROGRAM}: ${message}`);
+  const forwarder = new Forwarder({
+    host: options.host,
+    port: options.port,
+    name: options.name,
+    token: options.token,
+    reconnect: options.reconnect,
+    onStatus: status,
+  });
+  try {
+    await forwarder.start();
+  } catch (error) {
+    if (error instanceof ConnectError) {
+      printError(PROGRAM, error.message);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  status(`connected to ${options.host}:${options.port} as ${forwarder.name}`);
+  if (entries) return await runReplay(forwarder, entries);
+  printError(PROGRAM, "reading devices is not available in this build; use --replay FILE");
+  await forwarder.stop();
+  return EXIT_USAGE;
+}
+
+async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<number> {
+  const abort = new AbortController();
+  const removeSignals = onStopSignal(() => abort.abort());
+  const ended = forwarder.done.then((end) => {
+    abort.abort();
+    return end;
+  });
+  await playReplay(entries, (batch) => forwarder.push(batch), { signal: abort.signal });
+  removeSignals();
+  const interrupted = abort.signal.aborted;
+  const confirmed = await forwarder.stop(interrupted ? "interrupted" : "replay finished");
+  const end = await ended;
+  if (end.failed) {
+    printError(PROGRAM, end.error?.message ?? `connection lost: ${end.reason}`);
+    return EXIT_FAILURE;
+  }
+  if (!confirmed) {
+    printError(
+      PROGRAM,
+      "the server did not confirm it received everything before the connection ended",
+    );
+    return EXIT_FAILURE;
+  }
+  return 0;
+}

@@ -1,0 +1,110 @@
+/**
+ * Helpers shared by the two command-line programs: turning user mistakes
+ * into one clear line, and checking flag values.
+ *
+ * @module
+ */
+
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** padlink's version, from deno.json. */
+export const VERSION: string = denoJson.version;
+
+/** A mistake the user can fix; the program prints its message and exits 2. */
+export class UsageError extends Error {
+  /** Create a usage error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Exit status for a usage mistake (bad flag, bad file). */
+export const EXIT_USAGE = 2;
+/** Exit status for a runtime failure (unreachable, refused, lost). */
+export const EXIT_FAILURE = 1;
+
+/**
+ * Translate an error from `node:util` `parseArgs` into a {@linkcode UsageError}
+ * that names the flag and points at `--help`.
+ */
+export function parseArgsError(program: string, error: unknown): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) {
+    return new UsageError(`unknown option ${unknown[1]}; run ${program} --help for the list`);
+  }
+  const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
+  if (missing) {
+    return new UsageError(`option ${missing[1]} needs a value; run ${program} --help`);
+  }
+  const ambiguous = /Option '([^']+?)(?: <value>)?' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    return new UsageError(
+      `option ${ambiguous[1]} needs a value, but the next word starts with '-'; use ${
+        ambiguous[1]
+      }=VALUE if that is meant`,
+    );
+  }
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) {
+    return new UsageError(
+      `unexpected argument '${positional[1]}'; every setting is a flag, run ${program} --help`,
+    );
+  }
+  return new UsageError(`${message.split("\n")[0]!.replace(/\.$/, "")}; run ${program} --help`);
+}
+
+/** Parse a TCP port (0 allowed when `allowZero`). */
+export function parsePort(value: string, flag = "--port", allowZero = true): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535 || (!allowZero && port === 0)) {
+    throw new UsageError(
+      `${flag} must be a port number from ${allowZero ? 0 : 1} to 65535, got '${value}'`,
+    );
+  }
+  return port;
+}
+
+/** Parse a number within [min, max]. */
+export function parseNumber(value: string, flag: string, min: number, max: number): number {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number) || number < min || number > max) {
+    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
+  }
+  return number;
+}
+
+/** Read an environment variable, treating a missing permission as unset. */
+export function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Print `program: message` on stderr. */
+export function printError(program: string, message: string): void {
+  console.error(`${program}: ${message}`);
+}
+
+/** Run `fn` once on SIGINT or SIGTERM (SIGTERM where the OS has it). */
+export function onStopSignal(fn: (signal: string) => void): () => void {
+  const removers: (() => void)[] = [];
+  let fired = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const handler = () => {
+      if (fired) return;
+      fired = true;
+      fn(signal);
+    };
+    try {
+      Deno.addSignalListener(signal, handler);
+      removers.push(() => Deno.removeSignalListener(signal, handler));
+    } catch {
+      // SIGTERM cannot be listened for on Windows.
+    }
+  }
+  return () => removers.forEach((remove) => remove());
+}

@@ -1,0 +1,224 @@
+/**
+ * A framed connection over a `Deno.Conn`: a read loop that feeds a
+ * {@linkcode FrameDecoder}, and a write queue that keeps frames in order,
+ * writes each batch in one call, and is bounded so that a peer that never
+ * reads cannot make us hold unbounded memory.
+ *
+ * @module
+ */
+
+import { DEFAULT_MAX_FRAME_SIZE, FrameDecoder } from "./frame.ts";
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Size of the buffer each connection reads into. */
+export const READ_BUFFER_SIZE = 16 * 1024;
+
+/** Default cap on bytes queued for a peer that does not read. */
+export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024;
+
+/** The peer stopped reading and our queue for it is full. */
+export class BackpressureError extends Error {
+  /** Create the error for `queued` bytes over `max`. */
+  constructor(queued: number, max: number) {
+    super(`peer is not reading: ${queued} bytes queued, limit ${max}`);
+    this.name = "BackpressureError";
+  }
+}
+
+/** Options for {@linkcode FramedConnection}. */
+export interface FramedConnectionOptions {
+  /** Largest frame payload accepted from the peer. */
+  maxFrameSize?: number;
+  /** Most bytes queued for writing before the connection is failed. */
+  maxQueuedBytes?: number;
+}
+
+/** Format a `Deno.Addr` as `host:port` (IPv6 hosts in brackets). */
+export function formatAddr(addr: Deno.Addr): string {
+  if (addr.transport === "tcp" || addr.transport === "udp") {
+    return addr.hostname.includes(":")
+      ? `[${addr.hostname}]:${addr.port}`
+      : `${addr.hostname}:${addr.port}`;
+  }
+  return "path" in addr ? String(addr.path) : addr.transport;
+}
+
+/** Whether an error is the ordinary end of a TCP connection rather than a bug. */
+export function isDisconnectError(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted ||
+    error instanceof Deno.errors.UnexpectedEof;
+}
+
+/**
+ * Frames in, frames out, over one `Deno.Conn`.
+ */
+export class FramedConnection {
+  readonly conn: Deno.Conn;
+  /** The peer's address as `host:port`. */
+  readonly peer: string;
+  /** `performance.now()` when bytes last arrived. */
+  lastReceived = performance.now();
+  /** `performance.now()` when bytes were last queued for sending. */
+  lastSent = performance.now();
+  /** Bytes received in total. */
+  bytesReceived = 0;
+  /** Bytes sent in total. */
+  bytesSent = 0;
+
+  readonly #decoder: FrameDecoder;
+  readonly #maxQueuedBytes: number;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #writing = false;
+  #closed = false;
+  #writeError: unknown = null;
+  #drained: (() => void)[] = [];
+
+  /** Wrap `conn`, turning Nagle off so each frame leaves at once. */
+  constructor(conn: Deno.Conn, options: FramedConnectionOptions = {}) {
+    this.conn = conn;
+    this.peer = formatAddr(conn.remoteAddr);
+    this.#decoder = new FrameDecoder({
+      maxFrameSize: options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
+    });
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    if ("setNoDelay" in conn && typeof conn.setNoDelay === "function") {
+      try {
+        (conn as Deno.TcpConn).setNoDelay(true);
+      } catch {
+        // A connection already reset cannot take options; the read loop reports it.
+      }
+    }
+  }
+
+  /** Whether {@linkcode close} has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes waiting to be written. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Read until EOF, calling `onFrame` for every frame in order.
+   * Resolves at a clean EOF (or after {@linkcode close}); rejects with a
+   * framing error, a truncated frame at EOF, or a socket error.
+   */
+  async readFrames(onFrame: (payload: Uint8Array) => void): Promise<void> {
+    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    while (!this.#closed) {
+      let n: number | null;
+      try {
+        n = await this.conn.read(buffer);
+      } catch (error) {
+        if (this.#closed) return;
+        throw error;
+      }
+      if (n === null) {
+        this.#decoder.finish();
+        return;
+      }
+      this.lastReceived = performance.now();
+      this.bytesReceived += n;
+      this.#decoder.push(buffer.subarray(0, n), onFrame);
+    }
+  }
+
+  /**
+   * Queue bytes (one or more whole frames) for sending. Writes go out in
+   * order; whatever accumulates while a write is in flight goes out as one
+   * write.
+   *
+   * @throws {BackpressureError} when the queue would exceed its limit.
+   */
+  send(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    if (this.#writeError) throw this.#writeError;
+    if (this.#queuedBytes + bytes.length > this.#maxQueuedBytes) {
+      throw new BackpressureError(this.#queuedBytes + bytes.length, this.#maxQueuedBytes);
+    }
+    this.lastSent = performance.now();
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    if (!this.#writing) this.#flush();
+  }
+
+  /** Resolves once everything queued so far has been handed to the OS. */
+  drain(): Promise<void> {
+    if (!this.#writing || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /** The error that ended writing, if any. */
+  get writeError(): unknown {
+    return this.#writeError;
+  }
+
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const chunk = this.#queue.length === 1 ? this.#queue[0]! : concat(this.#queue);
+        this.#queue = [];
+        let offset = 0;
+        while (offset < chunk.length) {
+          offset += await this.conn.write(chunk.subarray(offset));
+        }
+        this.#queuedBytes -= chunk.length;
+        this.bytesSent += chunk.length;
+      }
+    } catch (error) {
+      this.#writeError = error;
+      this.#queue = [];
+      this.#queuedBytes = 0;
+    } finally {
+      this.#writing = false;
+      for (const resolve of this.#drained.splice(0)) resolve();
+    }
+  }
+
+  /** Close the socket now. Safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the peer's reset.
+    }
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  /** Flush what is queued (bounded by `timeoutMs`), then close. */
+  async closeAfterFlush(timeoutMs = 1000): Promise<void> {
+    if (this.#writing) {
+      let timer: Timer | undefined;
+      await Promise.race([
+        this.drain(),
+        new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+      ]);
+      clearTimeout(timer);
+    }
+    this.close();
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
