@@ -256,7 +256,9 @@ export class PadlinkServer implements AsyncDisposable {
         // Already closed.
       }
       await this.#acceptLoop;
-      const ending = [...this.#sessions].map((session) => session.shutdown(reason));
+      const ending = [...this.#sessions].map((session) =>
+        session.shutdown(reason).then(() => session.done)
+      );
       await Promise.allSettled(ending);
     })();
     return this.#closed;
@@ -283,7 +285,7 @@ export class PadlinkServer implements AsyncDisposable {
       }
       const session = new Session(this, conn);
       this.#sessions.add(session);
-      session.run().finally(() => this.#sessions.delete(session));
+      session.done = session.run().finally(() => this.#sessions.delete(session));
     }
   }
 
@@ -356,6 +358,8 @@ class Session implements MessageSink {
   #endReason: string | null = null;
   state: SessionState = "greeting";
   name = "";
+  /** Settles when {@linkcode run} has reported everything. */
+  done: Promise<void> = Promise.resolve();
 
   constructor(server: PadlinkServer, conn: Deno.Conn) {
     this.#server = server;

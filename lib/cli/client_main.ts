@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { normalizeToken, TokenError } from "../auth.ts";
 import { ConnectError } from "../client.ts";
-import { Forwarder } from "../forwarder.ts";
+import { Forwarder, type ForwarderEnd } from "../forwarder.ts";
 import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay.ts";
 import { DEFAULT_PORT } from "../server.ts";
 import {
@@ -212,20 +212,17 @@ export async function clientMain(args: string[]): Promise<number> {
 
 async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<number> {
   const abort = new AbortController();
+  let lost: ForwarderEnd | null = null;
   const removeSignals = onStopSignal(() => abort.abort());
-  const ended = forwarder.done.then((end) => {
+  forwarder.done.then((end) => {
+    lost ??= end;
     abort.abort();
-    return end;
   });
   await playReplay(entries, (batch) => forwarder.push(batch), { signal: abort.signal });
   removeSignals();
+  if (lost) return reportLost(lost);
   const interrupted = abort.signal.aborted;
   const confirmed = await forwarder.stop(interrupted ? "interrupted" : "replay finished");
-  const end = await ended;
-  if (end.failed) {
-    printError(PROGRAM, end.error?.message ?? `connection lost: ${end.reason}`);
-    return EXIT_FAILURE;
-  }
   if (!confirmed) {
     printError(
       PROGRAM,
@@ -234,4 +231,10 @@ async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<
     return EXIT_FAILURE;
   }
   return 0;
+}
+
+/** Say why the forwarder stopped before its source was done; always a failure. */
+function reportLost(end: ForwarderEnd): number {
+  printError(PROGRAM, `stopped: ${end.error?.message ?? end.reason}`);
+  return EXIT_FAILURE;
 }
