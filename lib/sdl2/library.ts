@@ -33,6 +33,30 @@ export const SDL2_SYMBOLS = {
   SDL_JoystickOpen: { parameters: ["i32"], result: "pointer" },
   SDL_JoystickClose: { parameters: ["pointer"], result: "void" },
   SDL_JoystickInstanceID: { parameters: ["pointer"], result: "i32" },
+  // SDL_JoystickGUID SDL_JoystickGetDeviceGUID(int), SDL_GUID = struct { Uint8 data[16]; } (SDL_guid.h)
+  SDL_JoystickGetDeviceGUID: {
+    parameters: ["i32"],
+    result: {
+      struct: [
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+        "u8",
+      ],
+    },
+  },
   // int SDL_JoystickAttachVirtualEx(const SDL_VirtualJoystickDesc *desc), SDL >= 2.24
   SDL_JoystickAttachVirtualEx: { parameters: ["buffer"], result: "i32", optional: true },
   SDL_JoystickDetachVirtual: { parameters: ["i32"], result: "i32" },
@@ -47,6 +71,7 @@ export const SDL2_SYMBOLS = {
   SDL_GameControllerGetAxis: { parameters: ["pointer", "i32"], result: "i16" },
   SDL_GameControllerGetButton: { parameters: ["pointer", "i32"], result: "u8" },
   SDL_GameControllerAddMappingsFromRW: { parameters: ["pointer", "i32"], result: "i32" },
+  SDL_GameControllerAddMapping: { parameters: ["buffer"], result: "i32" },
   // SDL_rwops.h: SDL_RWops *SDL_RWFromFile(const char *file, const char *mode)
   SDL_RWFromFile: { parameters: ["buffer", "buffer"], result: "pointer" },
   // SDL_keyboard.h
@@ -145,7 +170,7 @@ export function sdl2InstallHint(os: typeof Deno.build.os = Deno.build.os): strin
   const how = os === "darwin"
     ? "install it with `brew install sdl2`"
     : os === "windows"
-    ? "put SDL2.dll (from libsdl.org) next to padlink-client.exe"
+    ? "put SDL2.dll next to padlink-client.exe (get it from libsdl.org)"
     : "install it with `apt-get install libsdl2-2.0-0` (or your distribution's SDL2 package)";
   return `SDL2 was not found: ${how}, or set ${SDL2_ENV} to the library's path`;
 }

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { BUTTON_NAMES, isTrigger } from "../input.ts";
+import { AXIS_NAMES, BUTTON_NAMES, isTrigger } from "../input.ts";
 import {
   decodeEvent,
   encodeKeyboardEvent,
@@ -253,6 +253,16 @@ class SdlLoop {
     if (deviceIndex < 0) {
       throw new Error(`SDL_JoystickAttachVirtualEx failed: ${sdlError(this.#sdl)}`);
     }
+    // SDL 2.26's automatic mapping for virtual controllers stops at paddle4;
+    // an explicit mapping for this GUID gives it the touchpad button too.
+    // SDL opens the controller at the next pump, with this mapping.
+    const guid = s.SDL_JoystickGetDeviceGUID(deviceIndex);
+    if (s.SDL_GameControllerAddMapping(cString(virtualMapping(guid, name))) < 0) {
+      scope.postMessage({
+        type: "error",
+        message: `Virtual controller ${id} has no touchpad button: ${sdlError(this.#sdl)}`,
+      });
+    }
     const joystick = s.SDL_JoystickOpen(deviceIndex);
     if (joystick === null) {
       const error = sdlError(this.#sdl);
@@ -414,6 +424,25 @@ function virtualAxisRaw(axis: number, value: number): number {
     return Math.round(-32768 + v * 65535) | 0; // | 0 turns -0 into 0, which FFI requires
   }
   return Math.round(Math.min(1, Math.max(-1, value)) * 32767) | 0;
+}
+
+/**
+ * A GameController mapping string giving a virtual joystick made by
+ * `#attachVirtual` every standard button and axis, in SDL's index order.
+ * SDL 2.26 matches mappings on the GUID with its name CRC (bytes 2–3,
+ * little-endian) zeroed and the CRC in a `crc:` field.
+ */
+function virtualMapping(deviceGuid: Uint8Array, name: string): string {
+  const guid = new Uint8Array(deviceGuid);
+  const crc = guid[2]! | guid[3]! << 8;
+  guid[2] = guid[3] = 0;
+  const hex = [...guid].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const buttons = BUTTON_NAMES.map((button, index) => `${button}:b${index}`);
+  const axes = AXIS_NAMES.map((axis, index) => `${axis}:a${index}`);
+  const fields = [...buttons, ...axes];
+  if (crc !== 0) fields.push(`crc:${crc.toString(16).padStart(4, "0")}`);
+  // Commas separate the fields of a mapping, so none may appear in the name.
+  return [hex, name.replaceAll(",", " "), ...fields, ""].join(",");
 }
 
 let loop: SdlLoop | undefined;
