@@ -152,11 +152,14 @@ export class Forwarder {
    * Record new input and send what changed, in one write. Events that
    * change nothing are dropped. While disconnected the state is still
    * tracked, so the next connection starts from the truth.
+   *
+   * @returns the events that changed the state (what was sent).
    */
-  push(events: readonly InputEvent[]): void {
+  push(events: readonly InputEvent[]): InputEvent[] {
     const changed: InputEvent[] = [];
     for (const event of events) if (this.#state.apply(event)) changed.push(event);
     if (changed.length > 0) this.#connection?.send(changed);
+    return changed;
   }
 
   /**
