@@ -10,7 +10,9 @@ import { normalizeToken, TokenError } from "../auth.ts";
 import { ConnectError } from "../client.ts";
 import { Forwarder, type ForwarderEnd } from "../forwarder.ts";
 import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay.ts";
+import type { SdlInput } from "../sdl2/source.ts";
 import { DEFAULT_PORT } from "../server.ts";
+import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
 import {
   env,
   EXIT_FAILURE,
@@ -165,10 +167,13 @@ export async function loadReplay(path: string, flag = "--replay"): Promise<Repla
 export async function clientMain(args: string[]): Promise<number> {
   let options;
   let entries: ReplayEntry[] | null = null;
+  let virtual: ReplayEntry[] | undefined;
   try {
     options = parseClientArgs(args);
-    if (options !== "help" && options !== "version" && options.replay !== undefined) {
-      entries = await loadReplay(options.replay);
+    if (options !== "help" && options !== "version") {
+      if (options.replay !== undefined) entries = await loadReplay(options.replay);
+      if (options.virtual !== undefined) virtual = await loadReplay(options.virtual, "--virtual");
+      if (options.mappings !== undefined) await checkReadable(options.mappings, "--mappings");
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -186,6 +191,28 @@ export async function clientMain(args: string[]): Promise<number> {
     return 0;
   }
   const status = (message: string) => console.error(`${PROGRAM}: ${message}`);
+  const where = `${options.host}:${options.port}`;
+  const deviceOptions: DeviceModeOptions = {
+    window: options.window,
+    deadzone: options.deadzone,
+    rateHz: options.rateHz,
+    mappings: options.mappings,
+    record: options.record,
+    virtual,
+    where,
+  };
+  let input: SdlInput | null = null;
+  if (!entries) {
+    try {
+      input = await openDevices(deviceOptions);
+    } catch (error) {
+      if (error instanceof DeviceError) {
+        printError(PROGRAM, error.message);
+        return EXIT_FAILURE;
+      }
+      throw error;
+    }
+  }
   const forwarder = new Forwarder({
     host: options.host,
     port: options.port,
@@ -197,17 +224,28 @@ export async function clientMain(args: string[]): Promise<number> {
   try {
     await forwarder.start();
   } catch (error) {
+    await input?.close();
     if (error instanceof ConnectError) {
       printError(PROGRAM, error.message);
       return EXIT_FAILURE;
     }
     throw error;
   }
-  status(`connected to ${options.host}:${options.port} as ${forwarder.name}`);
+  status(`connected to ${where} as ${forwarder.name}`);
   if (entries) return await runReplay(forwarder, entries);
-  printError(PROGRAM, "reading devices is not available in this build; use --replay FILE");
-  await forwarder.stop();
-  return EXIT_USAGE;
+  const result = await runDevices(input!, forwarder, deviceOptions, status);
+  return result.graceful ? 0 : reportLost(result.end);
+}
+
+async function checkReadable(path: string, flag: string): Promise<void> {
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(`${flag} ${path}: no such file`);
+    }
+    throw new UsageError(`${flag} ${path}: cannot read it (${(error as Error).message})`);
+  }
 }
 
 async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<number> {
@@ -218,7 +256,9 @@ async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<
     lost ??= end;
     abort.abort();
   });
-  await playReplay(entries, (batch) => forwarder.push(batch), { signal: abort.signal });
+  await playReplay(entries, (batch) => {
+    forwarder.push(batch);
+  }, { signal: abort.signal });
   removeSignals();
   if (lost) return reportLost(lost);
   const interrupted = abort.signal.aborted;

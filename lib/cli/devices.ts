@@ -1,0 +1,153 @@
+/**
+ * The client's device mode: read controllers and the keyboard through
+ * {@linkcode SdlInput}, forward every change, optionally record it, and
+ * optionally drive SDL virtual controllers from a replay file (`--virtual`)
+ * so the whole real SDL path runs without hardware.
+ *
+ * @module
+ */
+
+import type { Forwarder, ForwarderEnd } from "../forwarder.ts";
+import type { InputEvent } from "../input.ts";
+import type { ReplayEntry } from "../replay.ts";
+import { playReplay } from "../replay.ts";
+import { Recorder } from "../recorder.ts";
+import { Sdl2NotFoundError } from "../sdl2/library.ts";
+import { SdlInput } from "../sdl2/source.ts";
+import { onStopSignal } from "./common.ts";
+
+/** What the device mode needs from the command line. */
+export interface DeviceModeOptions {
+  window: boolean;
+  deadzone: number;
+  rateHz: number;
+  mappings?: string;
+  record?: string;
+  /** Entries to play through virtual controllers, when `--virtual` was given. */
+  virtual?: ReplayEntry[];
+  /** Where the client is connected, for the window title. */
+  where: string;
+}
+
+/** Why device mode could not start, as one line for the user. */
+export class DeviceError extends Error {
+  /** Create the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DeviceError";
+  }
+}
+
+/**
+ * Open SDL. Done before connecting, so a missing SDL2 fails fast.
+ *
+ * @throws {DeviceError} with one line saying what to do.
+ */
+export async function openDevices(options: DeviceModeOptions): Promise<SdlInput> {
+  try {
+    return await SdlInput.open({
+      window: options.window,
+      deadzone: options.deadzone,
+      rateHz: options.rateHz,
+      mappingsFile: options.mappings,
+      title: "padlink — connecting",
+    });
+  } catch (error) {
+    if (error instanceof Sdl2NotFoundError) throw new DeviceError(error.message);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new DeviceError(message.split("\n")[0]!);
+  }
+}
+
+/** Quiet time after the last virtual command before a `--virtual` run ends, in ms. */
+const VIRTUAL_SETTLE_MS = 150;
+
+/**
+ * Forward device input until the user stops the client (signal or closing
+ * the window), the connection is lost for good, or a `--virtual` file ends.
+ *
+ * @returns the stop reason: "stopped" for a graceful end, or the forwarder's end.
+ */
+export async function runDevices(
+  input: SdlInput,
+  forwarder: Forwarder,
+  options: DeviceModeOptions,
+  log: (message: string) => void,
+): Promise<{ graceful: true } | { graceful: false; end: ForwarderEnd }> {
+  const recorder = options.record ? await Recorder.create(options.record) : null;
+  let lastInputAt = performance.now();
+  input.onInput = (events: InputEvent[]) => {
+    lastInputAt = performance.now();
+    const sent = forwarder.push(events);
+    recorder?.add(sent);
+  };
+  input.onError = (error) => log(error.message);
+  input.setTitle(`padlink — connected to ${options.where} as ${forwarder.name}`);
+
+  let stopRequested!: () => void;
+  const stop = new Promise<void>((resolve) => stopRequested = resolve);
+  input.onQuit = () => stopRequested();
+  const removeSignals = onStopSignal(() => stopRequested());
+
+  const abort = new AbortController();
+  const virtualDone = options.virtual
+    ? playVirtual(input, options.virtual, abort.signal).then(async () => {
+      // Let SDL deliver the last changes (a coalesced axis waits up to 1/rate s).
+      const deadline = performance.now() + 2000;
+      while (
+        performance.now() - lastInputAt < VIRTUAL_SETTLE_MS && performance.now() < deadline
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })
+    : new Promise<void>(() => {});
+
+  const outcome = await Promise.race([
+    stop.then(() => "stop" as const),
+    virtualDone.then(() => "stop" as const),
+    forwarder.done.then((end) => end),
+  ]);
+  removeSignals();
+  abort.abort();
+  try {
+    if (outcome === "stop") {
+      const confirmed = await forwarder.stop("client stopped");
+      if (!confirmed && forwarder.connection === null) {
+        log("stopped while disconnected; the server released this client's inputs itself");
+      }
+      return { graceful: true };
+    }
+    return { graceful: false, end: outcome };
+  } finally {
+    input.onInput = () => {};
+    await input.close();
+    await recorder?.close();
+  }
+}
+
+/** Play replay entries through SDL virtual controllers and SDL's key queue. */
+async function playVirtual(
+  input: SdlInput,
+  entries: ReplayEntry[],
+  signal: AbortSignal,
+): Promise<void> {
+  await playReplay(entries, async (batch) => {
+    for (const event of batch) {
+      switch (event.type) {
+        case "pad":
+          if (event.attached) await input.attachVirtual(event.pad, event.name ?? "");
+          else await input.detachVirtual(event.pad);
+          break;
+        case "button":
+          input.setVirtualButton(event.pad, event.button, event.pressed);
+          break;
+        case "axis":
+          input.setVirtualAxis(event.pad, event.axis, event.value);
+          break;
+        case "key":
+          input.pushKey(event.key, event.scancode, event.pressed);
+          break;
+      }
+    }
+  }, { signal });
+}
