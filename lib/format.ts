@@ -143,6 +143,7 @@ export class LineWriter {
   readonly #encoder = new TextEncoder();
   #buffer = "";
   #scheduled = false;
+  #failed = false;
 
   /** Write to `target`, flushing early whenever `limit` characters are buffered. */
   constructor(target: SyncWriter, limit = 64 * 1024) {
@@ -167,7 +168,21 @@ export class LineWriter {
     if (this.#buffer === "") return;
     const bytes = this.#encoder.encode(this.#buffer);
     this.#buffer = "";
-    let offset = 0;
-    while (offset < bytes.length) offset += this.#target.writeSync(bytes.subarray(offset));
+    if (this.#failed) return;
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += this.#target.writeSync(bytes.subarray(offset));
+    } catch (error) {
+      this.#failed = true;
+      this.onError(error);
+    }
   }
+
+  /**
+   * Called once when a write fails (for example the reader of a pipe went
+   * away); later lines are dropped. By default the error is rethrown.
+   */
+  onError: (error: unknown) => void = (error) => {
+    throw error;
+  };
 }

@@ -196,9 +196,18 @@ export async function serverMain(args: string[]): Promise<number> {
       `token: ${server.token}  (on the client: padlink-client --host <this machine> --token ${server.token})`,
     );
   }
+  let status = 0;
+  out.onError = (error) => {
+    const why = error instanceof Deno.errors.BrokenPipe
+      ? "the program reading it went away"
+      : (error as Error).message;
+    printError(PROGRAM, `cannot write to stdout (${why}); stopping`);
+    status = EXIT_FAILURE;
+    server.close();
+  };
   const removeSignals = onStopSignal(() => server.close());
   await server.finished;
   removeSignals();
   out.flush();
-  return 0;
+  return status;
 }

@@ -1,0 +1,109 @@
+/**
+ * `deno task demo`: start padlink-server and padlink-client on loopback and
+ * show the server printing a short scripted session. The client plays
+ * `examples/demo_session.jsonl` through SDL virtual controllers, so the real
+ * SDL path runs even without a controller plugged in.
+ *
+ * @module
+ */
+
+import denoJson from "../deno.json" with { type: "json" };
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function flags(task: "compile:server" | "compile:client"): string[] {
+  return (denoJson.tasks as Record<string, string>)[task]!.split(/\s+/).filter((w) =>
+    w.startsWith("--allow-")
+  );
+}
+
+function spawn(entry: string, args: string[], env: Record<string, string> = {}) {
+  const task = entry === "server.ts" ? "compile:server" : "compile:client";
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...flags(task), `${ROOT}${entry}`, ...args],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let partial = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    partial += chunk;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    yield* parts;
+  }
+  if (partial) yield partial;
+}
+
+const server = spawn("server.ts", ["--host", "127.0.0.1", "--port", "0"]);
+const serverLines = lines(server.stdout);
+let port = "";
+let token = "";
+while (!port || !token) {
+  const next = await serverLines.next();
+  if (next.done) {
+    console.error("[demo] the server exited before it was ready");
+    Deno.exit(1);
+  }
+  console.log(`[server] ${next.value}`);
+  port ||= /listening on [^ ]+:(\d+)/.exec(next.value)?.[1] ?? "";
+  token ||= /^token: (\S+)/.exec(next.value)?.[1] ?? "";
+}
+const serverErr = server.stderr.pipeTo(Deno.stderr.writable, { preventClose: true });
+
+console.log(
+  `[demo] starting padlink-client with virtual controllers from examples/demo_session.jsonl`,
+);
+const client = spawn("client.ts", [
+  "--port",
+  port,
+  "--token",
+  token,
+  "--name",
+  "demo",
+  "--no-window",
+  "--virtual",
+  `${ROOT}examples/demo_session.jsonl`,
+], { SDL_VIDEODRIVER: "dummy" });
+
+const printing = (async () => {
+  while (true) {
+    const next = await serverLines.next();
+    if (next.done) return;
+    console.log(`[server] ${next.value}`);
+    if (/ disconnected /.test(next.value)) return;
+  }
+})();
+const clientErr = (async () => {
+  for await (const line of lines(client.stderr)) console.log(`[client] ${line}`);
+})();
+client.stdout.cancel();
+const clientStatus = await client.status;
+await clientErr;
+const timer = setTimeout(() => stopServer(), 3000);
+await printing;
+clearTimeout(timer);
+stopServer();
+await server.status;
+await serverErr.catch(() => {});
+// Drain whatever the server printed while stopping.
+for (let next = await serverLines.next(); !next.done; next = await serverLines.next()) {
+  console.log(`[server] ${next.value}`);
+}
+
+function stopServer(): void {
+  try {
+    server.kill("SIGTERM");
+  } catch {
+    // Already exited.
+  }
+}
+if (clientStatus.code !== 0) {
+  console.error(`[demo] the client exited with status ${clientStatus.code}`);
+  Deno.exit(1);
+}
+console.log("[demo] done: every press above travelled client → SDL → TCP → server");
