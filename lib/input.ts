@@ -3,9 +3,9 @@
  * GameController button and axis names, axis quantisation, and the state
  * tracker that produces snapshots (for resync) and neutral events (for loss).
  *
- * Reading real devices through SDL2 lives in `lib/sdl2/` and is re-exported
- * at the bottom of this module, so `lib/input.ts` is the single import for
- * "where input comes from".
+ * Reading real devices through SDL2 lives in `lib/sdl2/` (our own typed
+ * bindings); `lib/mod.ts` exports both. This module stays free of FFI so the
+ * server, which never loads SDL, can import it.
  *
  * @module
  */
