@@ -43,7 +43,7 @@ export type WorkerCommand =
 export type WorkerReport =
   | { type: "ready"; version: string }
   | { type: "failed"; name: string; message: string }
-  | { type: "input"; events: InputEvent[] }
+  | { type: "input"; events: InputEvent[]; polledAt: number }
   | { type: "quit" }
   | { type: "reply"; reply: number; error?: string }
   | { type: "error"; message: string }

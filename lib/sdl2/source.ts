@@ -86,8 +86,11 @@ export class SdlInput implements AsyncDisposable {
   #closed: () => void = () => {};
   #dead = false;
 
-  /** Called with the events of each SDL poll, in order. */
-  onInput: (events: InputEvent[]) => void = () => {};
+  /**
+   * Called with the events of each SDL poll, in order. `polledAt` is when SDL
+   * returned them, as `performance.timeOrigin + performance.now()` (ms).
+   */
+  onInput: (events: InputEvent[], polledAt: number) => void = () => {};
   /** Called when the window is closed (`SDL_QUIT`). */
   onQuit: () => void = () => {};
   /** Called when SDL reports a problem after opening (a controller that would not open…). */
@@ -307,7 +310,7 @@ export class SdlInput implements AsyncDisposable {
   #report(report: WorkerReport): void {
     switch (report.type) {
       case "input":
-        this.onInput(report.events);
+        this.onInput(report.events, report.polledAt);
         return;
       case "quit":
         this.onQuit();

@@ -4,9 +4,11 @@
  *
  * The loop drains `SDL_PollEvent` (which pumps once per drain), posts the
  * resulting padlink events to the main thread in one batch, then sleeps in
- * `Atomics.wait` until the next poll (1 ms while a pad or window is open,
- * since SDL2 must poll joysticks; 10 ms otherwise), the next held-back axis
- * value, or a command from the main thread, whichever comes first.
+ * `Atomics.wait` until the next poll, the next held-back axis value, or a
+ * command from the main thread, whichever comes first. SDL2 must poll
+ * joysticks, so polls come every 1 ms while input is arriving, every 2 ms
+ * once a pad or window has been quiet for a second, and every 10 ms with
+ * nothing open.
  * `SDL_WaitEventTimeout` would not do better: with joysticks open, SDL 2.26
  * implements it as the same 1 ms pump-and-sleep loop, and it could not be
  * woken by our commands.
@@ -50,10 +52,19 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 
-/** How long to sleep between polls while SDL must poll joysticks or a window, in ms. */
+/** Poll interval while input is arriving, in ms: SDL2 must poll joysticks. */
 const ACTIVE_POLL_MS = 1;
-/** How long to sleep between polls with nothing open (hot-plug only), in ms. */
-const IDLE_POLL_MS = 10;
+/** How long after the last input event polling stays at ACTIVE_POLL_MS, in ms. */
+const ACTIVE_HOLD_MS = 1000;
+/**
+ * Poll interval with a pad or window open but no input for ACTIVE_HOLD_MS.
+ * Each wake-up costs ~20 µs of CPU on a small VM, so 1 kHz polling alone is
+ * ~2 % of a core; at 500 Hz an idle pad costs about half that, and only the
+ * first event after a quiet second can be seen up to 1 ms later.
+ */
+const IDLE_POLL_MS = 2;
+/** Poll interval with nothing open (hot-plug detection only), in ms. */
+const EMPTY_POLL_MS = 10;
 /** Window size, in pixels. */
 const WINDOW_WIDTH = 360;
 const WINDOW_HEIGHT = 80;
@@ -77,6 +88,7 @@ class SdlLoop {
   #controllers = new Map<number, Deno.PointerObject>();
   #virtuals = new Map<number, Virtual>();
   #closing = false;
+  #lastInput = -Infinity;
   #received = 0;
   #waiter: { target: number; resolve: () => void } | undefined;
 
@@ -158,10 +170,8 @@ class SdlLoop {
         if (this.#closing) break;
       }
       this.#pump();
-      const wait = Math.min(
-        this.#pollInterval(),
-        this.#pipeline.nextDeadline() - performance.now(),
-      );
+      const now = performance.now();
+      const wait = Math.min(this.#pollInterval(now), this.#pipeline.nextDeadline() - now);
       if (wait > 0) Atomics.wait(this.#control, CONTROL_POSTED, posted, wait);
     }
   }
@@ -305,8 +315,9 @@ class SdlLoop {
     }
   }
 
-  #pollInterval(): number {
-    return this.#window !== null || this.#controllers.size > 0 ? ACTIVE_POLL_MS : IDLE_POLL_MS;
+  #pollInterval(now: number): number {
+    if (this.#window === null && this.#controllers.size === 0) return EMPTY_POLL_MS;
+    return now - this.#lastInput < ACTIVE_HOLD_MS ? ACTIVE_POLL_MS : IDLE_POLL_MS;
   }
 
   #pump(): void {
@@ -317,10 +328,13 @@ class SdlLoop {
       const event = decodeEvent(this.#event);
       if (event.kind === "quit") quit = true;
       else this.#handle(event, now);
+      if (event.kind !== "other" && event.kind !== "window") this.#lastInput = now;
     }
     this.#pipeline.flushDue(now);
     const events = this.#pipeline.take();
-    if (events.length > 0) scope.postMessage({ type: "input", events });
+    if (events.length > 0) {
+      scope.postMessage({ type: "input", events, polledAt: performance.timeOrigin + now });
+    }
     if (quit) scope.postMessage({ type: "quit" });
   }
 
