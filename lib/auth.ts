@@ -117,9 +117,13 @@ function proofInput(label: string, context: ProofContext): Uint8Array<ArrayBuffe
 /** The two directions of proof; distinct labels stop a reflected proof. */
 export type ProofRole = "join" | "welcome";
 
-/** Import a token as an HMAC-SHA-256 key. */
-export function tokenKey(token: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
+/**
+ * Import a token as an HMAC-SHA-256 key.
+ *
+ * @throws {TokenError} (as a rejection) when the token is too short.
+ */
+export async function tokenKey(token: string): Promise<CryptoKey> {
+  return await crypto.subtle.importKey(
     "raw",
     encoder.encode(normalizeToken(token)),
     { name: "HMAC", hash: "SHA-256" },
