@@ -26,25 +26,6 @@ async function run(command: string, args: string[], env?: Record<string, string>
   return stdout;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The first X display number from 97 with neither a lock file nor a socket. */
-async function freeDisplay(): Promise<number> {
-  for (let display = 97; display < 200; display++) {
-    if (
-      !await exists(`/tmp/.X${display}-lock`) && !await exists(`/tmp/.X11-unix/X${display}`)
-    ) return display;
-  }
-  throw new Error("No free X display number between :97 and :199");
-}
-
 /** Retry `attempt` every 50 ms until it returns a value, for up to WAIT_MS. */
 async function retry<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
@@ -61,48 +42,127 @@ async function retry<T>(what: string, attempt: () => Promise<T | undefined>): Pr
   throw new Error(`Timed out waiting for ${what}${last ? `: ${last}` : ""}`);
 }
 
-Deno.test("SdlInput window forwards X key presses with key and scancode names, no repeats", async () => {
+/** An X display served by Xvfb, with SDL pointed at it for the duration. */
+interface XDisplay {
+  /** For example ":97". */
+  name: string;
+  /** Environment for X clients (xdotool). */
+  env: Record<string, string>;
+}
+
+/**
+ * Start Xvfb on a display it picks itself (`-displayfd`, so two test runs
+ * never race for one number), point SDL at it (no dummy driver), run `body`,
+ * then restore the environment and stop Xvfb.
+ */
+async function withXvfb(body: (display: XDisplay) => Promise<void>): Promise<void> {
   await run("xdotool", ["--version"]); // fails early, with DEPS_HINT, if it is missing
-  const display = await freeDisplay();
   let xvfb: Deno.ChildProcess;
   try {
     xvfb = new Deno.Command("Xvfb", {
-      args: [`:${display}`, "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+      args: ["-displayfd", "1", "-screen", "0", "640x480x24", "-nolisten", "tcp"],
       stdin: "null",
-      stdout: "null",
+      stdout: "piped",
       stderr: "piped",
     }).spawn();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) throw new Error(`Xvfb is missing: ${DEPS_HINT}`);
     throw error;
   }
+  const stderr = new Response(xvfb.stderr).text();
+  const stdout = xvfb.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const saved = {
     DISPLAY: Deno.env.get("DISPLAY"),
     SDL_VIDEODRIVER: Deno.env.get("SDL_VIDEODRIVER"),
   };
-  const xenv = { DISPLAY: `:${display}` };
   try {
-    await retry(`Xvfb on :${display}`, () => run("xdotool", ["getdisplaygeometry"], xenv));
-    Deno.env.set("DISPLAY", `:${display}`);
+    // Xvfb writes its display number and a newline once it accepts clients.
+    let announced = "";
+    while (!announced.includes("\n")) {
+      const { value, done } = await stdout.read();
+      if (done) throw new Error(`Xvfb exited before it was ready: ${await stderr}`);
+      announced += value;
+    }
+    const name = `:${announced.trim()}`;
+    const env = { DISPLAY: name };
+    await run("xdotool", ["getdisplaygeometry"], env);
+    Deno.env.set("DISPLAY", name);
     Deno.env.delete("SDL_VIDEODRIVER"); // the real X11 driver, not dummy
+    await body({ name, env });
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) Deno.env.delete(key);
+      else Deno.env.set(key, value);
+    }
+    xvfb.kill("SIGTERM");
+    await stdout.cancel();
+    await xvfb.status;
+    await stderr;
+  }
+}
 
+/** The id of the first window whose title contains `title`. */
+function findWindow(display: XDisplay, title: string): Promise<string> {
+  return retry(`a window titled "${title}"`, async () => {
+    const found = await run("xdotool", ["search", "--name", title], display.env).catch(() => "");
+    return found.split("\n")[0] || undefined;
+  });
+}
+
+/**
+ * Ask a window to close the way a window manager does: a WM_PROTOCOLS
+ * client message carrying WM_DELETE_WINDOW (libX11 through FFI, since this
+ * xdotool has no windowclose and Xvfb runs no window manager).
+ */
+function closeWindow(display: XDisplay, window: string): void {
+  const x11 = Deno.dlopen("libX11.so.6", {
+    XOpenDisplay: { parameters: ["buffer"], result: "pointer" },
+    XInternAtom: { parameters: ["pointer", "buffer", "i32"], result: "u64" },
+    XSendEvent: { parameters: ["pointer", "u64", "i32", "i64", "buffer"], result: "i32" },
+    XFlush: { parameters: ["pointer"], result: "i32" },
+    XCloseDisplay: { parameters: ["pointer"], result: "i32" },
+  });
+  const text = (value: string) => new TextEncoder().encode(`${value}\0`);
+  try {
+    const dpy = x11.symbols.XOpenDisplay(text(display.name));
+    if (dpy === null) throw new Error(`XOpenDisplay(${display.name}) failed`);
+    try {
+      // XClientMessageEvent (Xlib.h) in a 192-byte XEvent, 64-bit layout.
+      const event = new Uint8Array(192);
+      const view = new DataView(event.buffer);
+      const id = BigInt(window);
+      view.setInt32(0, 33, true); // type = ClientMessage
+      view.setInt32(16, 1, true); // send_event
+      view.setBigUint64(32, id, true); // window
+      view.setBigUint64(40, x11.symbols.XInternAtom(dpy, text("WM_PROTOCOLS"), 0), true);
+      view.setInt32(48, 32, true); // format: data.l
+      view.setBigUint64(56, x11.symbols.XInternAtom(dpy, text("WM_DELETE_WINDOW"), 0), true);
+      if (x11.symbols.XSendEvent(dpy, id, 0, 0n, event) === 0) throw new Error("XSendEvent failed");
+      x11.symbols.XFlush(dpy);
+    } finally {
+      x11.symbols.XCloseDisplay(dpy);
+    }
+  } finally {
+    x11.close();
+  }
+}
+
+Deno.test("SdlInput window forwards X key presses with key and scancode names, no repeats", async () => {
+  await withXvfb(async (display) => {
     await using input = await SdlInput.open({ window: true, title: "padlink keyboard test" });
     const events: InputEvent[] = [];
     input.onInput = (batch) => events.push(...batch);
 
-    const window = await retry("the padlink window", async () => {
-      const found = await run("xdotool", ["search", "--name", "padlink"], xenv).catch(() => "");
-      return found.split("\n")[0] || undefined;
-    });
+    const window = await findWindow(display, "padlink");
     // windowactivate needs a window manager (_NET_ACTIVE_WINDOW); bare Xvfb has
     // none, so fall back to giving the window the input focus directly.
-    await run("xdotool", ["windowactivate", "--sync", window], xenv)
-      .catch(() => run("xdotool", ["windowfocus", "--sync", window], xenv));
-    await run("xdotool", ["key", "--window", window, "Up", "a"], xenv);
+    await run("xdotool", ["windowactivate", "--sync", window], display.env)
+      .catch(() => run("xdotool", ["windowfocus", "--sync", window], display.env));
+    await run("xdotool", ["key", "--window", window, "Up", "a"], display.env);
     // Hold B past the X server's auto-repeat delay (660 ms by default).
-    await run("xdotool", ["keydown", "--window", window, "b"], xenv);
+    await run("xdotool", ["keydown", "--window", window, "b"], display.env);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await run("xdotool", ["keyup", "--window", window, "b"], xenv);
+    await run("xdotool", ["keyup", "--window", window, "b"], display.env);
 
     const keys = () => events.filter((e) => e.type === "key");
     await retry("six key events", () => Promise.resolve(keys().length >= 6 ? true : undefined))
@@ -119,12 +179,26 @@ Deno.test("SdlInput window forwards X key presses with key and scancode names, n
       { type: "key", key: "B", scancode: "B", pressed: true },
       { type: "key", key: "B", scancode: "B", pressed: false },
     ]);
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) Deno.env.delete(name);
-      else Deno.env.set(name, value);
+  });
+});
+
+Deno.test("SdlInput window shows setTitle and reports its closing through onQuit", async () => {
+  await withXvfb(async (display) => {
+    await using input = await SdlInput.open({ window: true });
+    const window = await findWindow(display, "padlink");
+    input.setTitle("padlink — connected to example:7000");
+    assert.equal(await findWindow(display, "connected to example:7000"), window);
+
+    const quit = new Promise<void>((resolve) => input.onQuit = resolve);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) =>
+      timer = setTimeout(() => reject(new Error("onQuit was not called")), WAIT_MS)
+    );
+    try {
+      closeWindow(display, window);
+      await Promise.race([quit, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
-    xvfb.kill("SIGTERM");
-    await xvfb.output();
-  }
+  });
 });

@@ -226,6 +226,15 @@ export interface ControllerDeviceEvent {
   which: number;
 }
 
+/** `SDL_JOYDEVICEADDED` / `SDL_JOYDEVICEREMOVED`. */
+export interface JoystickDeviceEvent {
+  kind: "joystickDevice";
+  timestamp: number;
+  change: "added" | "removed";
+  /** Device index for "added", instance id for "removed". */
+  which: number;
+}
+
 /** Any event type padlink does not use, with its raw `SDL_EventType`. */
 export interface OtherEvent {
   kind: "other";
@@ -241,6 +250,7 @@ export type SdlEvent =
   | ControllerAxisEvent
   | ControllerButtonEvent
   | ControllerDeviceEvent
+  | JoystickDeviceEvent
   | OtherEvent;
 
 /**
@@ -322,6 +332,14 @@ export function decodeEvent(event: Uint8Array): SdlEvent {
           : type === SDL_CONTROLLERDEVICEREMOVED
           ? "removed"
           : "remapped",
+        which: view.getInt32(DEVICE_EVENT.which, true),
+      };
+    case SDL_JOYDEVICEADDED:
+    case SDL_JOYDEVICEREMOVED:
+      return {
+        kind: "joystickDevice",
+        timestamp,
+        change: type === SDL_JOYDEVICEADDED ? "added" : "removed",
         which: view.getInt32(DEVICE_EVENT.which, true),
       };
     default:

@@ -13,6 +13,8 @@ import {
   SDL_INIT_GAMECONTROLLER,
   SDL_INIT_JOYSTICK,
   SDL_INIT_VIDEO,
+  SDL_JOYDEVICEADDED,
+  SDL_JOYDEVICEREMOVED,
   SDL_KEYDOWN,
   SDL_KEYUP,
   SDL_POLLSENTINEL,
@@ -40,6 +42,8 @@ Deno.test("SDL constants match SDL 2.26's SDL.h and SDL_events.h", () => {
   assert.equal(SDL_WINDOWEVENT, 0x200);
   assert.equal(SDL_KEYDOWN, 0x300);
   assert.equal(SDL_KEYUP, 0x301);
+  assert.equal(SDL_JOYDEVICEADDED, 0x605);
+  assert.equal(SDL_JOYDEVICEREMOVED, 0x606);
   assert.equal(SDL_CONTROLLERAXISMOTION, 0x650);
   assert.equal(SDL_CONTROLLERBUTTONDOWN, 0x651);
   assert.equal(SDL_CONTROLLERBUTTONUP, 0x652);
@@ -132,6 +136,24 @@ Deno.test("decodeEvent reads SDL_ControllerDeviceEvent added, removed and remapp
       timestamp: 1234,
       change,
       which: 5,
+    });
+  }
+});
+
+Deno.test("decodeEvent reads SDL_JoyDeviceEvent added and removed", () => {
+  for (
+    const [type, change] of [[SDL_JOYDEVICEADDED, "added"], [
+      SDL_JOYDEVICEREMOVED,
+      "removed",
+    ]] as const
+  ) {
+    const [bytes, view] = eventBuffer(type);
+    view.setInt32(8, -2, true);
+    assert.deepEqual(decodeEvent(bytes), {
+      kind: "joystickDevice",
+      timestamp: 1234,
+      change,
+      which: -2,
     });
   }
 });

@@ -29,6 +29,7 @@ export const SDL2_SYMBOLS = {
   SDL_PushEvent: { parameters: ["buffer"], result: "i32" },
   // SDL_joystick.h
   SDL_NumJoysticks: { parameters: [], result: "i32" },
+  SDL_JoystickNameForIndex: { parameters: ["i32"], result: "pointer" },
   SDL_JoystickGetDeviceInstanceID: { parameters: ["i32"], result: "i32" },
   SDL_JoystickOpen: { parameters: ["i32"], result: "pointer" },
   SDL_JoystickClose: { parameters: ["pointer"], result: "void" },

@@ -267,3 +267,17 @@ Deno.test("SdlInput.close is idempotent and later calls throw", async () => {
   await assert.rejects(input.attachVirtual(2, "late"), /closed/);
   assert.throws(() => input.setVirtualButton(7, "a", true), RangeError);
 });
+
+Deno.test("SdlInput.open says how to go on when the window cannot open", async () => {
+  Deno.env.set("SDL_VIDEODRIVER", "no-such-driver");
+  try {
+    await assert.rejects(
+      SdlInput.open({ window: true }),
+      /Could not start SDL video for the padlink window .*run without the window/,
+    );
+  } finally {
+    Deno.env.set("SDL_VIDEODRIVER", "dummy");
+  }
+  const input = await SdlInput.open({ window: true });
+  await input.close();
+});

@@ -122,7 +122,12 @@ class SdlLoop {
       ? SDL_INIT_VIDEO | SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS
       : SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS;
     if (s.SDL_Init(flags) !== 0) {
-      throw new Error(`SDL_Init failed: ${sdlError(this.#sdl)}`);
+      const error = sdlError(this.#sdl);
+      throw new Error(
+        init.window
+          ? `Could not start SDL video for the padlink window (${error}); run without the window to forward controllers only`
+          : `SDL_Init failed: ${error}`,
+      );
     }
     if (init.mappingsFile !== undefined) this.#loadMappings(init.mappingsFile);
     if (init.window) {
@@ -355,6 +360,16 @@ class SdlLoop {
           event.pressed,
           now,
         );
+        return;
+      case "joystickDevice":
+        if (event.change === "added" && s.SDL_IsGameController(event.which) === 0) {
+          const name = readCString(s.SDL_JoystickNameForIndex(event.which)) || "unnamed";
+          scope.postMessage({
+            type: "error",
+            message: `Joystick "${name}" has no GameController mapping, so it is ignored; ` +
+              "add one with a gamecontrollerdb.txt mappings file",
+          });
+        }
         return;
       case "controllerDevice":
         if (event.change === "added") this.#openController(event.which, now);

@@ -1,0 +1,23 @@
+/**
+ * Game controllers and keyboard through SDL2, as padlink
+ * {@linkcode InputEvent}s. Open a source with {@linkcode SdlInput.open};
+ * SDL2 is loaded then, never at import time.
+ *
+ * - `source.ts`: {@linkcode SdlInput}, the main-thread API (SDL runs in a worker).
+ * - `library.ts`: finding and loading SDL2, {@linkcode Sdl2NotFoundError}.
+ * - `events.ts`: SDL constants and the `SDL_Event` decoder.
+ * - `pipeline.ts`, `coalescer.ts`: pad numbering, deadzone, rate limiting.
+ *
+ * @module
+ */
+
+export type { InputEvent } from "../input.ts";
+export { DEFAULT_DEADZONE, DEFAULT_RATE_HZ, SdlInput, type SdlInputOptions } from "./source.ts";
+export {
+  loadSdl2,
+  type LoadSdl2Options,
+  SDL2_ENV,
+  sdl2Candidates,
+  sdl2InstallHint,
+  Sdl2NotFoundError,
+} from "./library.ts";
