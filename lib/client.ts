@@ -12,6 +12,7 @@ import { computeProof, newNonce, tokenKey, verifyProof } from "./auth.ts";
 import { FramedConnection, isDisconnectError } from "./connection.ts";
 import { FrameError } from "./frame.ts";
 import type { InputEvent } from "./input.ts";
+import { type ClientTlsOptions, TlsUpgradeError, upgradeClient } from "./tls.ts";
 import {
   decodeHello,
   decodeRefuse,
@@ -44,7 +45,11 @@ export type ConnectFailure =
   | "server-auth"
   | "refused"
   | "timeout"
-  | "closed";
+  | "closed"
+  | "tls-untrusted"
+  | "not-tls"
+  | "tls-failed"
+  | "rate-limited";
 
 /** A connection attempt that failed, with a message meant for the user. */
 export class ConnectError extends Error {
@@ -79,6 +84,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Heartbeat interval when idle, in ms; default: what the server asks for. */
   heartbeatMs?: number;
+  /** Speak TLS, trusting only what this says (see `pairing.ts` resolveClientTls). */
+  tls?: ClientTlsOptions;
   /** Called when the server asks for rumble. */
   onRumble?: (pad: number, low: number, high: number, durationMs: number) => void;
 }
@@ -153,13 +160,26 @@ export class PadlinkConnection {
         },
       );
     }
+    if (options.tls) {
+      try {
+        conn = await upgradeClient(conn as Deno.TcpConn, options.tls, where, timeoutMs);
+      } catch (error) {
+        if (error instanceof TlsUpgradeError) {
+          throw new ConnectError(error.kind, error.message, { cause: error });
+        }
+        throw error;
+      }
+    }
     const link = new FramedConnection(conn);
     const inbox = new Inbox();
     const reading = link.readFrames((payload) => inbox.deliver(payload));
     reading.then(() => inbox.end(null), (error) => inbox.end(error));
     const timer = setTimeout(() => inbox.timeout(), timeoutMs);
     try {
-      const hello = decodeHelloOrExplain(await inbox.next(where), where);
+      const first = await inbox.next(where).catch((error) => {
+        throw options.tls ? error : suggestTls(error);
+      });
+      const hello = decodeHelloOrExplain(first, where);
       if (hello.version !== PROTOCOL_VERSION) {
         throw new ConnectError(
           "version",
@@ -180,6 +200,7 @@ export class PadlinkConnection {
           serverNonce: hello.nonce,
           clientNonce,
           name: options.name,
+          channelBinding: options.tls?.channelBinding,
         })
         : new Uint8Array(0);
       link.send(encodeJoin({
@@ -200,6 +221,7 @@ export class PadlinkConnection {
           serverNonce: hello.nonce,
           clientNonce,
           name: welcome.name,
+          channelBinding: options.tls?.channelBinding,
         }, welcome.proof);
         if (!ok) {
           throw new ConnectError(
@@ -403,12 +425,29 @@ function refusalError(code: number, reason: string, where: string): ConnectError
         "version",
         `the server at ${where} refused our protocol version (${reason}); use matching versions of padlink-server and padlink-client`,
       );
+    case RefuseCode.RATE_LIMITED:
+      return new ConnectError(
+        "rate-limited",
+        `the server at ${where} refused the connection: ${reason} (after repeated wrong tokens)`,
+      );
     default:
       return new ConnectError(
         "refused",
         `the server at ${where} refused the connection: ${reason}`,
       );
   }
+}
+
+/** No greeting from the server: a TLS server waits for a TLS client to speak first. */
+function suggestTls(error: unknown): unknown {
+  if (error instanceof ConnectError && (error.kind === "closed" || error.kind === "timeout")) {
+    return new ConnectError(
+      error.kind,
+      `${error.message}; the server sent no greeting, so it may use TLS: if it was started with --tls, pass --tls to the client`,
+      { cause: error },
+    );
+  }
+  return error;
 }
 
 function describeConnectError(error: unknown): string {

@@ -25,6 +25,7 @@ import {
 } from "./auth.ts";
 import { BackpressureError, FramedConnection, isDisconnectError } from "./connection.ts";
 import { FrameError } from "./frame.ts";
+import { FailureLimiter, type FailureLimiterOptions } from "./rate_limit.ts";
 import { AXIS_NAMES, BUTTON_NAMES, type InputEvent, InputState } from "./input.ts";
 import {
   CLIENT_SESSION_TYPES,
@@ -63,6 +64,20 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
 
 /** Default maximum number of clients connected at once. */
 export const DEFAULT_MAX_CLIENTS = 64;
+
+/** TLS settings for {@linkcode PadlinkServer.start}. */
+export interface ServerTlsOptions {
+  /** The certificate chain (PEM). */
+  cert: string;
+  /** The private key (PEM). */
+  key: string;
+  /**
+   * Bound into the handshake proofs on both sides: SHA-256 of the padlink CA
+   * certificate clients trust; empty (the default) for the user's own
+   * certificate.
+   */
+  channelBinding?: Uint8Array;
+}
 
 /** Reported first: the address the server listens on. */
 export interface ListeningEvent {
@@ -117,6 +132,13 @@ export interface ServerOptions {
   maxClients?: number;
   /** Largest frame payload accepted, in bytes. */
   maxFrameSize?: number;
+  /** Serve TLS with this certificate and key (PEM) instead of plain TCP. */
+  tls?: ServerTlsOptions | null;
+  /**
+   * Failed handshakes (wrong token) allowed per client address before it is
+   * refused for a while; default 5 per 60 s, then 60 s refused.
+   */
+  rateLimit?: FailureLimiterOptions | null;
   /** Called synchronously for every event, in order. */
   onEvent?: (event: ServerEvent) => void;
   /** Called with human-readable diagnostics (refusals, bad frames). */
@@ -134,6 +156,7 @@ export class PadlinkServer implements AsyncDisposable {
   readonly #options: Required<Omit<ServerOptions, "token" | "onEvent" | "onLog">>;
   readonly #token: string | null;
   readonly #key: Promise<CryptoKey> | null;
+  readonly #limiter: FailureLimiter;
   readonly #sessions = new Set<Session>();
   readonly #names = new Set<string>();
   readonly #listeners: ((event: ServerEvent) => void)[] = [];
@@ -154,7 +177,10 @@ export class PadlinkServer implements AsyncDisposable {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       maxClients: options.maxClients ?? DEFAULT_MAX_CLIENTS,
       maxFrameSize: options.maxFrameSize ?? 4096,
+      tls: options.tls ?? null,
+      rateLimit: options.rateLimit ?? null,
     };
+    this.#limiter = new FailureLimiter(options.rateLimit ?? {});
     this.#token = options.token === null ? null : normalizeToken(options.token ?? generateToken());
     this.#key = this.#token === null ? null : tokenKey(this.#token);
     if (options.onEvent) this.#listeners.push(options.onEvent);
@@ -170,11 +196,14 @@ export class PadlinkServer implements AsyncDisposable {
    * @throws {Deno.errors.AddrInUse} when the port is taken.
    */
   static start(options: ServerOptions = {}): Promise<PadlinkServer> {
-    const listener = Deno.listen({
+    const address = {
       hostname: options.hostname ?? "0.0.0.0",
       port: options.port ?? DEFAULT_PORT,
-      transport: "tcp",
-    });
+      transport: "tcp" as const,
+    };
+    const listener: Deno.Listener = options.tls
+      ? Deno.listenTls({ ...address, cert: options.tls.cert, key: options.tls.key })
+      : Deno.listen(address);
     const server = new PadlinkServer(listener, options);
     const addr = listener.addr as Deno.NetAddr;
     server.#listening = {
@@ -302,6 +331,16 @@ export class PadlinkServer implements AsyncDisposable {
   /** @internal for Session */
   get key(): Promise<CryptoKey> | null {
     return this.#key;
+  }
+
+  /** @internal for Session: failed handshakes per address. */
+  get limiter(): FailureLimiter {
+    return this.#limiter;
+  }
+
+  /** @internal for Session: the TLS channel binding for proofs (empty on plain TCP). */
+  get channelBinding(): Uint8Array {
+    return this.#options.tls?.channelBinding ?? new Uint8Array(0);
   }
 
   /** @internal for Session */
@@ -432,6 +471,14 @@ class Session implements MessageSink {
     const nameProblem = validateClientName(join.name);
     if (nameProblem) return this.#refuse(RefuseCode.BAD_NAME, nameProblem);
     const keyPromise = server.key;
+    const ip = (this.#link.conn.remoteAddr as Deno.NetAddr).hostname;
+    const blockedMs = server.limiter.blockedFor(ip);
+    if (keyPromise && blockedMs > 0) {
+      return this.#refuse(
+        RefuseCode.RATE_LIMITED,
+        `too many failed handshakes from ${ip}; try again in ${Math.ceil(blockedMs / 1000)} s`,
+      );
+    }
     if (keyPromise) {
       if (join.proof.length === 0) {
         return this.#refuse(RefuseCode.TOKEN_REQUIRED, "this server requires a token");
@@ -441,8 +488,12 @@ class Session implements MessageSink {
         serverNonce: this.#serverNonce,
         clientNonce: join.nonce,
         name: join.name,
+        channelBinding: server.channelBinding,
       };
       if (!(await verifyProof(key, "join", context, join.proof))) {
+        if (server.limiter.fail(ip)) {
+          server.log(`${ip}: too many failed handshakes; refusing this address for a while`);
+        }
         return this.#refuse(RefuseCode.TOKEN_WRONG, "wrong token");
       }
     }
@@ -460,6 +511,7 @@ class Session implements MessageSink {
         serverNonce: this.#serverNonce,
         clientNonce: join.nonce,
         name: this.name,
+        channelBinding: server.channelBinding,
       }) as Uint8Array<ArrayBuffer>;
     }
     if (this.state !== "joining") {

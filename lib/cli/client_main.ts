@@ -8,6 +8,9 @@
 import { parseArgs } from "node:util";
 import { normalizeToken, TokenError } from "../auth.ts";
 import { ConnectError } from "../client.ts";
+import { defaultConfigDir } from "../config_dir.ts";
+import { PairingError, resolveClientTls } from "../pairing.ts";
+import type { ClientTlsOptions } from "../tls.ts";
 import { Forwarder, type ForwarderEnd } from "../forwarder.ts";
 import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay.ts";
 import type { SdlInput } from "../sdl2/source.ts";
@@ -47,6 +50,13 @@ Options:
   --rate HZ           most stick/trigger updates per axis per second (default 1000)
   --mappings FILE     load an SDL gamecontrollerdb mappings file
   --no-reconnect      exit when the connection is lost instead of reconnecting
+  --tls               encrypt with TLS. The first time, pair with the token: the client
+                      checks the server's certificate with it (port+1) and pins it
+  --ca FILE           trust the server certificate's CA from FILE instead; implies --tls
+  --tls-name NAME     with --ca: the name in the server's certificate (default: --host)
+  --repair            pair again after the server's certificate changed on purpose
+  --config-dir DIR    where the known-hosts file is kept
+                      (default: the per-user config directory, e.g. ~/.config/padlink)
   --help              show this help
   --version           show the version`;
 
@@ -64,6 +74,16 @@ export interface ClientCliOptions {
   rateHz: number;
   mappings?: string;
   reconnect: boolean;
+  /** Whether to speak TLS. */
+  tls: boolean;
+  /** `--ca` file. */
+  ca?: string;
+  /** `--tls-name`. */
+  tlsName?: string;
+  /** `--repair`. */
+  repair: boolean;
+  /** `--config-dir`. */
+  configDir?: string;
 }
 
 function defaultName(): string {
@@ -99,6 +119,11 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
         rate: { type: "string" },
         mappings: { type: "string" },
         "no-reconnect": { type: "boolean" },
+        tls: { type: "boolean" },
+        ca: { type: "string" },
+        "tls-name": { type: "string" },
+        repair: { type: "boolean" },
+        "config-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -119,6 +144,12 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
       if (error instanceof TokenError) throw new UsageError(error.message);
       throw error;
     }
+  }
+  if (values["tls-name"] !== undefined && values.ca === undefined) {
+    throw new UsageError("--tls-name only applies with --ca");
+  }
+  if (values.repair && values.ca !== undefined) {
+    throw new UsageError("--repair pairs with the token; with --ca there is nothing to pair");
   }
   const name = values.name ?? defaultName();
   if (name.trim() === "" || new TextEncoder().encode(name).length > 64 || /[#\p{Cc}]/u.test(name)) {
@@ -141,6 +172,11 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     rateHz: values.rate === undefined ? 1000 : parseNumber(values.rate, "--rate", 1, 10000),
     mappings: values.mappings,
     reconnect: !values["no-reconnect"],
+    tls: Boolean(values.tls || values.ca !== undefined || values.repair),
+    ca: values.ca,
+    tlsName: values["tls-name"],
+    repair: values.repair ?? false,
+    configDir: values["config-dir"],
   };
 }
 
@@ -192,6 +228,24 @@ export async function clientMain(args: string[]): Promise<number> {
   }
   const status = (message: string) => console.error(`${PROGRAM}: ${message}`);
   const where = `${options.host}:${options.port}`;
+  let tls: ClientTlsOptions | undefined;
+  if (options.tls) {
+    try {
+      tls = await resolveClientTls({
+        host: options.host,
+        port: options.port,
+        caFile: options.ca,
+        tlsName: options.tlsName,
+        configDir: options.configDir ?? defaultConfigDir(),
+        token: options.token,
+        repair: options.repair,
+        onStatus: status,
+      });
+    } catch (error) {
+      printError(PROGRAM, (error as Error).message);
+      return error instanceof PairingError ? EXIT_FAILURE : EXIT_USAGE;
+    }
+  }
   const deviceOptions: DeviceModeOptions = {
     window: options.window,
     deadzone: options.deadzone,
@@ -218,6 +272,7 @@ export async function clientMain(args: string[]): Promise<number> {
     port: options.port,
     name: options.name,
     token: options.token,
+    tls,
     reconnect: options.reconnect,
     onStatus: status,
   });

@@ -7,7 +7,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { normalizeToken, TokenError } from "../auth.ts";
+import { generateToken, normalizeToken, TokenError } from "../auth.ts";
+import type { ServerIdentity } from "../certificate.ts";
+import { defaultConfigDir } from "../config_dir.ts";
+import { pairingPort, PairingServer } from "../pairing.ts";
 import { formatHuman, formatJson, LineWriter } from "../format.ts";
 import {
   DEFAULT_MAX_CLIENTS,
@@ -15,6 +18,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   PadlinkServer,
   type ServerEvent,
+  type ServerOptions,
 } from "../server.ts";
 import {
   env,
@@ -45,6 +49,12 @@ Options:
   --no-auth           accept clients without a token
   --timeout MS        drop a client after MS without traffic (default ${DEFAULT_TIMEOUT_MS})
   --max-clients N     most clients at once (default ${DEFAULT_MAX_CLIENTS})
+  --tls               encrypt with TLS; a certificate is made on first use and kept in
+                      the config directory, and clients pair with the token on port+1
+  --tls-cert FILE     use your own TLS certificate (PEM) instead; implies --tls
+  --tls-key FILE      the private key (PEM) for --tls-cert
+  --config-dir DIR    where the generated certificate is kept
+                      (default: the per-user config directory, e.g. ~/.config/padlink)
   --help              show this help
   --version           show the version
 
@@ -60,6 +70,10 @@ export interface ServerCliOptions {
   token: string | null | undefined;
   timeoutMs: number;
   maxClients: number;
+  /** TLS: a generated certificate, the user's own, or none. */
+  tls: "generate" | { cert: string; key: string } | null;
+  /** `--config-dir`, when given. */
+  configDir?: string;
 }
 
 /**
@@ -83,6 +97,10 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
         "no-auth": { type: "boolean" },
         timeout: { type: "string" },
         "max-clients": { type: "string" },
+        tls: { type: "boolean" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "config-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -106,9 +124,25 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
       throw error;
     }
   }
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together: pass the certificate and its key");
+  }
+  const tls = values["tls-cert"] !== undefined
+    ? { cert: values["tls-cert"], key: values["tls-key"]! }
+    : values.tls
+    ? "generate" as const
+    : null;
+  const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
+  if (tls === "generate" && port === 65535) {
+    throw new UsageError(
+      "with --tls the next port is the pairing port, so --port must be below 65535",
+    );
+  }
   return {
+    tls,
+    configDir: values["config-dir"],
     hostname: values.host ?? "0.0.0.0",
-    port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
+    port,
     json: values.json ?? false,
     token,
     timeoutMs: values.timeout === undefined
@@ -150,12 +184,42 @@ export async function serverMain(args: string[]): Promise<number> {
       out.write(message);
     }
   };
+  let identity: ServerIdentity | null = null;
+  let identityDir = "";
+  let token = options.token;
+  if (options.tls) {
+    // Loaded only with --tls: the certificate library is large.
+    const certificates = await import("../certificate.ts");
+    try {
+      if (options.tls === "generate") {
+        identityDir = options.configDir ?? defaultConfigDir();
+        identity = await certificates.loadOrCreateServerIdentity(identityDir);
+      } else {
+        identity = await certificates.loadOwnIdentity(options.tls.cert, options.tls.key);
+      }
+    } catch (error) {
+      printError(PROGRAM, (error as Error).message);
+      return error instanceof certificates.CertificateError ? EXIT_FAILURE : EXIT_USAGE;
+    }
+    // Pairing needs the token before the server starts.
+    if (token === undefined) token = normalizeToken(generateToken());
+  }
   let server: PadlinkServer;
+  let pairing: PairingServer | null = null;
   try {
-    server = await PadlinkServer.start({
+    ({ server, pairing } = await listen({
+      tls: identity
+        ? {
+          cert: identity.certPem,
+          key: identity.keyPem,
+          channelBinding: identity.caDer
+            ? new Uint8Array(await crypto.subtle.digest("SHA-256", identity.caDer))
+            : undefined,
+        }
+        : null,
       hostname: options.hostname,
       port: options.port,
-      token: options.token,
+      token,
       timeoutMs: options.timeoutMs,
       heartbeatMs: Math.max(20, Math.floor(options.timeoutMs / 4)),
       maxClients: options.maxClients,
@@ -166,12 +230,15 @@ export async function serverMain(args: string[]): Promise<number> {
         out.flush();
         console.error(`${PROGRAM}: ${message}`);
       },
-    });
+    }, identity?.caDer && token ? { caDer: identity.caDer, token } : null));
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
+      const which = identity?.caDer && token
+        ? `port ${options.port} (or ${pairingPort(options.port)}, its pairing port)`
+        : `port ${options.port}`;
       printError(
         PROGRAM,
-        `port ${options.port} on ${options.hostname} is already in use; stop the other program or pick another with --port`,
+        `${which} on ${options.hostname} is already in use; stop the other program or pick another with --port`,
       );
       return EXIT_FAILURE;
     }
@@ -193,8 +260,27 @@ export async function serverMain(args: string[]): Promise<number> {
   }
   if (server.token !== null) {
     note(
-      `token: ${server.token}  (on the client: padlink-client --host <this machine> --token ${server.token})`,
+      `token: ${server.token}  (on the client: padlink-client${
+        identity ? " --tls" : ""
+      } --host <this machine> --token ${server.token})`,
     );
+  }
+  if (identity) {
+    const caFile = identity.caFile ?? identityDir;
+    note(
+      identity.caDer
+        ? `TLS certificate SHA-256 fingerprint: ${identity.fingerprint} (${
+          identity.created ? "new, stored" : "kept"
+        } in ${identityDir})`
+        : `TLS with your certificate, SHA-256 fingerprint: ${identity.fingerprint}; clients need --ca with the CA that signed it`,
+    );
+    if (pairing) {
+      note(
+        `pairing on port ${pairing.addr.port}: clients with the token pair once, then trust only this certificate`,
+      );
+    } else if (identity.caDer) {
+      note(`no pairing without a token: give clients --ca ${caFile}`);
+    }
   }
   let status = 0;
   out.onError = (error) => {
@@ -207,7 +293,43 @@ export async function serverMain(args: string[]): Promise<number> {
   };
   const removeSignals = onStopSignal(() => server.close());
   await server.finished;
+  await pairing?.close();
   removeSignals();
   out.flush();
   return status;
+}
+
+/**
+ * Start the server, and with `pairWith` the pairing listener on the next
+ * port. With port 0 the pairing port is picked first and the server takes
+ * the port below it, retrying a few times if that one is taken.
+ */
+async function listen(
+  serverOptions: ServerOptions,
+  pairWith: { caDer: Uint8Array; token: string } | null,
+): Promise<{ server: PadlinkServer; pairing: PairingServer | null }> {
+  if (!pairWith) return { server: await PadlinkServer.start(serverOptions), pairing: null };
+  const hostname = serverOptions.hostname ?? "0.0.0.0";
+  const onLog = serverOptions.onLog;
+  const port = serverOptions.port ?? DEFAULT_PORT;
+  const attempts = port === 0 ? 20 : 1;
+  for (let attempt = 1;; attempt++) {
+    const pairing = PairingServer.start({
+      hostname,
+      port: port === 0 ? 0 : pairingPort(port),
+      token: pairWith.token,
+      caDer: pairWith.caDer,
+      onLog,
+    });
+    try {
+      const server = await PadlinkServer.start({
+        ...serverOptions,
+        port: port === 0 ? pairing.addr.port - 1 : port,
+      });
+      return { server, pairing };
+    } catch (error) {
+      await pairing.close();
+      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= attempts) throw error;
+    }
+  }
 }

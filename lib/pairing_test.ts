@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { createCa } from "./certificate.ts";
+import { pair, PairingError, PairingServer } from "./pairing.ts";
+
+const TOKEN = "abcd-efgh-jkmn-pqrs";
+
+function startPairing(caDer: Uint8Array, options: { maxRequestsPerMinute?: number } = {}) {
+  return PairingServer.start({ hostname: "127.0.0.1", port: 0, token: TOKEN, caDer, ...options });
+}
+
+/** Send one raw pairing request and return the raw answer bytes. */
+async function rawExchange(port: number, nonceByte: number): Promise<Uint8Array> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const request = new Uint8Array([
+      0,
+      46,
+      ...new TextEncoder().encode("padlink-pair/1"),
+      ...new Uint8Array(32).fill(nonceByte),
+    ]);
+    await conn.write(request);
+    const chunks: Uint8Array[] = [];
+    const buffer = new Uint8Array(4096);
+    for (let i = 0; i < 100; i++) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      chunks.push(buffer.slice(0, n));
+    }
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let offset = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("pair returns the server's CA certificate when the token matches", async () => {
+  const ca = await createCa("padlink CA test");
+  await using server = startPairing(ca.der);
+  const der = await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN });
+  assert.deepEqual(der, ca.der);
+  // The token is normalised on both sides: case and dashes do not matter.
+  const again = await pair({
+    host: "127.0.0.1",
+    port: server.addr.port,
+    token: "ABCDEFGHJKMNPQRS",
+  });
+  assert.deepEqual(again, ca.der);
+});
+
+Deno.test("pair refuses an answer made with another token, naming the token", async () => {
+  const ca = await createCa("padlink CA test");
+  await using server = startPairing(ca.der);
+  await assert.rejects(
+    pair({ host: "127.0.0.1", port: server.addr.port, token: "wxyz-wxyz-wxyz-wxyz" }),
+    (error: Error) =>
+      error instanceof PairingError && /not signed with the token/.test(error.message) &&
+      /token is wrong/.test(error.message),
+  );
+});
+
+Deno.test("pair refuses a recorded answer replayed to it", async () => {
+  const ca = await createCa("padlink CA test");
+  let recorded: Uint8Array;
+  {
+    await using server = startPairing(ca.der);
+    recorded = await rawExchange(server.addr.port, 7);
+  }
+  assert.ok(recorded.length > 100, "the recording holds a whole answer");
+  // An impostor that replays the genuine answer, signed for another nonce.
+  const impostor = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await impostor.accept();
+    try {
+      await conn.read(new Uint8Array(256));
+      await conn.write(recorded);
+    } finally {
+      conn.close();
+    }
+  })();
+  try {
+    await assert.rejects(
+      pair({ host: "127.0.0.1", port: (impostor.addr as Deno.NetAddr).port, token: TOKEN }),
+      (error: Error) => error instanceof PairingError && /replayed/.test(error.message),
+    );
+  } finally {
+    await serving;
+    impostor.close();
+  }
+});
+
+Deno.test("PairingServer answers each request with fresh nonces", async () => {
+  const ca = await createCa("padlink CA test");
+  await using server = startPairing(ca.der);
+  const a = await rawExchange(server.addr.port, 1);
+  const b = await rawExchange(server.addr.port, 1);
+  assert.equal(a.length, b.length);
+  assert.notDeepEqual(a, b, "same client nonce, yet a different server nonce and MAC");
+});
+
+Deno.test("PairingServer limits pairing requests per address", async () => {
+  const ca = await createCa("padlink CA test");
+  await using server = startPairing(ca.der, { maxRequestsPerMinute: 2 });
+  await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN });
+  await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN });
+  await assert.rejects(
+    pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN }),
+    /refused to pair: too many pairing requests/,
+  );
+});
+
+Deno.test("pair says what to do when nothing listens on the pairing port", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  await assert.rejects(
+    pair({ host: "127.0.0.1", port, token: TOKEN }),
+    (error: Error) => error instanceof PairingError && /--tls/.test(error.message),
+  );
+});
