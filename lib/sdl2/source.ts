@@ -2,12 +2,18 @@
  * {@linkcode SdlInput}: game controllers and keyboard read through SDL2,
  * delivered as padlink {@linkcode InputEvent}s on the main thread.
  *
- * SDL runs in a module worker (`worker.ts`) that sleeps in `Atomics.wait`
- * between 1 ms polls and posts each poll's events as one batch, so the main
- * thread stays free for sockets and sees input about 0.1 ms after SDL does.
+ * SDL runs in a module worker (`worker.ts`), so every SDL call stays on the
+ * thread that initialised SDL and the main thread stays free for sockets.
+ * The worker sleeps in `Atomics.wait` between polls (every 1 ms while input
+ * arrives, every 2 ms after a quiet second) and posts each poll's events as
+ * one batch; the main thread gets them about 0.05 ms (median) after SDL
+ * returned them. Commands (virtual controllers, title, close) wake it at once.
  *
  * Limitation: macOS only allows SDL video on the process's main thread, so
  * `window: true` is refused there; controllers (`window: false`) work.
+ *
+ * `deno compile` does not follow `new Worker(...)`: compile with
+ * `--include lib/sdl2/worker.ts`.
  *
  * @module
  */
@@ -42,7 +48,7 @@ export interface SdlInputOptions {
   rateHz?: number;
   /** A gamecontrollerdb.txt file of extra controller mappings to load. */
   mappingsFile?: string;
-  /** The window title. Default "padlink". */
+  /** The window title. Default "padlink"; keep "padlink" in it so users can find it. */
   title?: string;
   /** The SDL2 library to load, instead of `PADLINK_SDL2` or the platform search. */
   libraryPath?: string;
