@@ -113,8 +113,10 @@ class SdlLoop {
 
   #start(init: WorkerInit): void {
     const s = this.#sdl.symbols;
-    // SDL must not take over SIGINT/SIGTERM from Deno, must keep reading
-    // pads while another window has focus, and must not stop the screensaver.
+    // SDL_hints.h: SDL must not take over SIGINT/SIGTERM from Deno
+    // (SDL_HINT_NO_SIGNAL_HANDLERS), must keep reading pads while another
+    // window has focus (SDL_HINT_JOYSTICK_ALLOW_BACKGROUND_EVENTS), and must
+    // not stop the screensaver (SDL_HINT_VIDEO_ALLOW_SCREENSAVER).
     s.SDL_SetHint(cString("SDL_NO_SIGNAL_HANDLERS"), cString("1"));
     s.SDL_SetHint(cString("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS"), cString("1"));
     s.SDL_SetHint(cString("SDL_VIDEO_ALLOW_SCREENSAVER"), cString("1"));
