@@ -1,0 +1,149 @@
+/**
+ * End-to-end through real SDL: the client process reads SDL virtual
+ * controllers (`--virtual`) or its own window under Xvfb, and the server
+ * process prints what arrives.
+ */
+
+import assert from "node:assert/strict";
+import { AXIS_NAMES, BUTTON_NAMES } from "../lib/input.ts";
+import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { findWindow, retry, run, withXvfb } from "./_xvfb.ts";
+
+const HEADLESS = { SDL_VIDEODRIVER: "dummy" };
+
+function inputEvents(events: Record<string, unknown>[]) {
+  return events
+    .filter((e) => ["pad", "button", "axis", "key"].includes(e.type as string))
+    .map(({ client: _client, ...rest }) => rest);
+}
+
+Deno.test("client --virtual: every button and axis name reaches the server's JSON lines", async () => {
+  // Distinct times: a virtual pad is sampled per poll, so a press and release
+  // in the same millisecond would be one unchanged state, as on real hardware.
+  const session: Record<string, unknown>[] = [
+    { t: 0, type: "pad", pad: 0, attached: true, name: "Virtual Xbox Pad" },
+  ];
+  let t = 20;
+  for (const button of BUTTON_NAMES) {
+    // SDL holds a guide press for at least 250 ms (SDL_MINIMUM_GUIDE_BUTTON_DELAY_MS
+    // in SDL_gamecontroller.c), because some pads report press and release at once.
+    const hold = button === "guide" ? 300 : 6;
+    session.push({ t, type: "button", pad: 0, button, pressed: true });
+    session.push({ t: t + hold, type: "button", pad: 0, button, pressed: false });
+    t += hold + 6;
+  }
+  for (const axis of AXIS_NAMES) {
+    const value = axis.endsWith("trigger") ? 0.75 : -0.5;
+    session.push({ t, type: "axis", pad: 0, axis, value });
+    session.push({ t: t + 6, type: "axis", pad: 0, axis, value: 0 });
+    t += 12;
+  }
+  session.push({ t, type: "key", key: "Up", scancode: "Up", pressed: true });
+  session.push({ t: t + 6, type: "key", key: "Up", scancode: "Up", pressed: false });
+  session.push({ t: t + 20, type: "pad", pad: 0, attached: false });
+  const file = await writeReplay(session);
+  await using server = await startServer(["--no-auth"]);
+  const client = spawnEntrypoint("client.ts", [
+    "--port",
+    String(server.port),
+    "--name",
+    "sdl",
+    "--no-window",
+    "--deadzone",
+    "0",
+    "--virtual",
+    file,
+  ], HEADLESS);
+  assert.equal((await client.exit(30000)).code, 0, client.stderr.text);
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  const got = inputEvents(server.events());
+  const want = session.map(({ t: _t, ...rest }) => rest);
+  assert.deepEqual(got, want);
+  await Deno.remove(file);
+});
+
+Deno.test("client --virtual: a pad unplugged while held is released, then detached", async () => {
+  const file = await writeReplay([
+    { t: 0, type: "pad", pad: 0, attached: true, name: "First" },
+    { t: 0, type: "pad", pad: 1, attached: true, name: "Second" },
+    { t: 30, type: "button", pad: 1, button: "x", pressed: true },
+    { t: 30, type: "axis", pad: 1, axis: "righttrigger", value: 1 },
+    { t: 60, type: "pad", pad: 1, attached: false },
+    { t: 90, type: "pad", pad: 1, attached: true, name: "Third" },
+    { t: 120, type: "pad", pad: 0, attached: false },
+    { t: 120, type: "pad", pad: 1, attached: false },
+  ]);
+  await using server = await startServer(["--no-auth"]);
+  const client = spawnEntrypoint(
+    "client.ts",
+    ["--port", String(server.port), "--no-window", "--virtual", file],
+    HEADLESS,
+  );
+  assert.equal((await client.exit(30000)).code, 0, client.stderr.text);
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  const got = inputEvents(server.events());
+  const detachAt = got.findIndex((e) => e.type === "pad" && e.pad === 1 && e.attached === false);
+  assert.ok(detachAt > 0, JSON.stringify(got));
+  // Released and zeroed just before the detach (SDL itself recentres a removed
+  // pad, axes first, so the order of these two is SDL's).
+  const settled = got.slice(detachAt - 2, detachAt).map((e) => JSON.stringify(e)).sort();
+  assert.deepEqual(settled, [
+    JSON.stringify({ type: "axis", pad: 1, axis: "righttrigger", value: 0 }),
+    JSON.stringify({ type: "button", pad: 1, button: "x", pressed: false }),
+  ]);
+  // The next pad takes the lowest free number: 1 again.
+  assert.deepEqual(got[detachAt + 1], { type: "pad", pad: 1, attached: true, name: "Third" });
+  await Deno.remove(file);
+});
+
+Deno.test("client window: keys typed into it under Xvfb reach the server", async () => {
+  await using server = await startServer(["--no-auth"]);
+  await withXvfb(async (display) => {
+    await using client = spawnEntrypoint("client.ts", [
+      "--port",
+      String(server.port),
+      "--name",
+      "typist",
+    ]);
+    await server.stdout.waitFor((l) => l.includes('"connect"'), 15000, "connect");
+    const window = await findWindow(display, "connected to");
+    await run("xdotool", ["windowactivate", "--sync", window], display.env)
+      .catch(() => run("xdotool", ["windowfocus", "--sync", window], display.env));
+    await run("xdotool", ["key", "--window", window, "Up", "q", "space"], display.env);
+    const keys = () => inputEvents(server.events()).filter((e) => e.type === "key");
+    await retry("six key events", () => Promise.resolve(keys().length >= 6 ? true : undefined))
+      .catch((error) => {
+        throw new Error(`${error.message}; server printed:\n${server.stdout.text}`);
+      });
+    assert.deepEqual(keys(), [
+      { type: "key", key: "Up", scancode: "Up", pressed: true },
+      { type: "key", key: "Up", scancode: "Up", pressed: false },
+      { type: "key", key: "Q", scancode: "Q", pressed: true },
+      { type: "key", key: "Q", scancode: "Q", pressed: false },
+      { type: "key", key: "Space", scancode: "Space", pressed: true },
+      { type: "key", key: "Space", scancode: "Space", pressed: false },
+    ]);
+    // SIGTERM: releases, goodbye, exit 0.
+    client.kill("SIGTERM");
+    assert.equal((await client.exit()).code, 0, client.stderr.text);
+  });
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  const last = server.events().at(-1)!;
+  assert.equal(last.type, "disconnect");
+  assert.match(String(last.reason), /client quit/);
+});
+
+Deno.test("client: a missing SDL2 is one line that says how to install it", async () => {
+  await using server = await startServer(["--no-auth"]);
+  const client = spawnEntrypoint(
+    "client.ts",
+    ["--port", String(server.port), "--no-window"],
+    { ...HEADLESS, PADLINK_SDL2: "/nonexistent/libSDL2.so" },
+  );
+  assert.equal((await client.exit()).code, 1);
+  const lines = client.stderr.text.trim().split("\n");
+  assert.equal(lines.length, 1, client.stderr.text);
+  assert.match(lines[0]!, /^padlink-client: .*SDL2/);
+  assert.match(lines[0]!, /PADLINK_SDL2|apt-get install libsdl2-2.0-0/);
+  assert.equal(server.events().filter((e) => e.type === "connect").length, 0);
+});
