@@ -1,0 +1,155 @@
+/**
+ * Section 2: how many events per second one `padlink-server --json`
+ * process decodes and emits, with its output going to a file, while 1, 10,
+ * 100 and 1,000 clients stream pre-encoded frames as fast as they can from
+ * a separate load-generator process.
+ *
+ * @module
+ */
+
+import { Generator } from "./_generator.ts";
+import {
+  type BenchConfig,
+  cpuSeconds,
+  int,
+  pct,
+  type Row,
+  type Section,
+  startServer,
+} from "./_util.ts";
+
+/** The goal of issue 6, in events per second for one server. */
+const GOAL = 1_000_000;
+
+/** Count the lines of `path` that hold `needle` (grep is faster than reading it here). */
+async function countLines(path: string, needle: string): Promise<number> {
+  const { stdout } = await new Deno.Command("grep", { args: ["-c", "-F", needle, path] }).output();
+  return Number(new TextDecoder().decode(stdout).trim()) || 0;
+}
+
+/** One throughput measurement. */
+export interface ThroughputRun {
+  clients: number;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  /** Share of a core the server used from "go" to the last ACK. */
+  serverCpu: number;
+  /** Share of a core the generator used over the same time. */
+  generatorCpu: number;
+  /** Button lines the server wrote. */
+  lines: number;
+  /** Bytes the server wrote. */
+  outputBytes: number;
+}
+
+/**
+ * Measure one server with `clients` streaming clients.
+ *
+ * @param timeoutMs the server's `--timeout`
+ */
+export async function throughputRun(
+  clients: number,
+  totalEvents: number,
+  seconds: number,
+  timeoutMs: number,
+  kind: "button" | "axis" = "button",
+  denoFlags: string[] = [],
+): Promise<ThroughputRun> {
+  const output = await Deno.makeTempFile({ prefix: "padlink-bench-", suffix: ".jsonl" });
+  try {
+    const server = await startServer({
+      stdout: output,
+      args: ["--max-clients", String(clients + 16), "--timeout", String(timeoutMs)],
+      denoFlags,
+    });
+    try {
+      await using generator = await Generator.start({
+        mode: "stream",
+        port: server.port,
+        clients,
+        eventsPerClient: Math.floor(totalEvents / clients),
+        seconds,
+        kind,
+      });
+      const server0 = cpuSeconds(server.pid);
+      const generator0 = cpuSeconds(generator.pid);
+      const done = await generator.go();
+      const serverCpu = (cpuSeconds(server.pid) - server0) / done.seconds;
+      const generatorCpu = (cpuSeconds(generator.pid) - generator0) / done.seconds;
+      if (done.acked !== clients) {
+        throw new Error(`only ${done.acked} of ${clients} clients were acknowledged`);
+      }
+      await generator.close();
+      await server.stop();
+      const lines = await countLines(output, `"type":"${kind}"`);
+      return {
+        clients,
+        events: done.events,
+        seconds: done.seconds,
+        eventsPerSecond: done.events / done.seconds,
+        serverCpu,
+        generatorCpu,
+        lines,
+        outputBytes: (await Deno.stat(output)).size,
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(output).catch(() => {});
+  }
+}
+
+/** Run section 2. */
+export async function benchThroughput(config: BenchConfig): Promise<Section> {
+  const totalEvents = config.quick ? 400_000 : 3_000_000;
+  const seconds = config.quick ? 1 : 4;
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const cases: [number, "button" | "axis"][] = [
+    [1, "button"],
+    [10, "button"],
+    [100, "button"],
+    [1000, "button"],
+    [10, "axis"],
+  ];
+  for (const [clients, kind] of cases) {
+    const label = `${int(clients)} client${clients > 1 ? "s" : ""} streaming ${kind} events`;
+    config.log(`throughput: ${label}`);
+    try {
+      const run = await throughputRun(clients, totalEvents, seconds, 60_000, kind);
+      const missing = run.events - run.lines;
+      rows.push({
+        measure: `${label}: events/s`,
+        value: `${int(run.eventsPerSecond)}` +
+          (missing !== 0 ? ` (${int(missing)} lines missing!)` : ""),
+        reference: `server ${pct(run.serverCpu)} of a core, generator ${pct(run.generatorCpu)}; ` +
+          `${int(run.events)} events in ${run.seconds.toFixed(2)} s, ` +
+          `${(run.outputBytes / run.seconds / 1e6).toFixed(0)} MB/s of JSON`,
+        goal: `≥ ${int(GOAL)}`,
+        met: run.eventsPerSecond >= GOAL && missing === 0,
+      });
+    } catch (error) {
+      rows.push({
+        measure: `${label}: events/s`,
+        value: `failed: ${(error as Error).message.split("\n")[0]}`,
+        reference: "",
+        goal: `≥ ${int(GOAL)}`,
+        met: false,
+      });
+    }
+  }
+  notes.push(
+    "Each client writes batches of up to 5,440 button events (16 KiB) or as many axis " +
+      "events, pre-encoded by InputEncoder (frames of about 500 bytes), until it has sent its share of " +
+      `${int(totalEvents)} events or ${seconds} s have passed, then GOODBYE; the time runs ` +
+      "from the start signal to the last ACK, which the server sends only after processing " +
+      "everything before the GOODBYE. Every button event the server emits is one JSON line " +
+      "written to a file; the line count is checked against the events sent.",
+    "The server runs with --timeout 60000: at full load it reads each socket in turn, 16 KiB " +
+      "at a time, so with many clients a socket can wait longer than the default 1 s between " +
+      "reads and its client would be dropped as silent.",
+  );
+  return { title: "2. Throughput, one server", rows, notes };
+}
