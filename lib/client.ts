@@ -299,10 +299,12 @@ export class PadlinkConnection {
     // Frames that arrived with the WELCOME, then everything after it.
     inbox.redirect(onFrame);
     this.#closedResolver = resolveClosed;
+    // Whatever ended the read loop, the socket is done: close it so that a
+    // client that reconnects for days does not leak one per drop.
     reading.then(
       () => this.#finish({ reason: "the server closed the connection", serverShutdown: false }),
       (error) => this.#finish({ reason: describeConnectError(error), serverShutdown: false }),
-    );
+    ).finally(() => this.#link.close());
     const tick = Math.max(10, Math.min(this.#heartbeatMs, this.timeoutMs / 4));
     this.#ticker = setInterval(() => {
       const now = performance.now();
