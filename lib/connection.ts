@@ -17,6 +17,15 @@ export const READ_BUFFER_SIZE = 16 * 1024;
 /** Default cap on bytes queued for a peer that does not read. */
 export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024;
 
+/**
+ * Bytes one connection may read before its read loop lets the event loop
+ * turn. Deno completes a read at once when the socket already holds data, so
+ * without this a peer that floods us would keep the loop to itself: no
+ * timer, and no other connection, would run until it stopped. A read that
+ * fills the whole buffer (more is waiting) yields too.
+ */
+export const YIELD_AFTER_BYTES = 64 * 1024;
+
 /** The peer stopped reading and our queue for it is full. */
 export class BackpressureError extends Error {
   /** Create the error for `queued` bytes over `max`. */
@@ -73,7 +82,14 @@ export class FramedConnection {
 
   readonly #decoder: FrameDecoder;
   readonly #maxQueuedBytes: number;
-  #queue: Uint8Array[] = [];
+  /**
+   * Bytes queued while a write is in flight, copied into one buffer: a peer
+   * that makes us queue many tiny frames costs their bytes, not an object
+   * per frame.
+   */
+  #buffer = new Uint8Array(0);
+  #buffered = 0;
+  /** Bytes not yet handed to the OS: in flight plus buffered. */
   #queuedBytes = 0;
   #writing = false;
   #closed = false;
@@ -114,7 +130,14 @@ export class FramedConnection {
    */
   async readFrames(onFrame: (payload: Uint8Array) => void): Promise<void> {
     const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let sinceYield = 0;
+    let backlog = false;
     while (!this.#closed) {
+      if (backlog || sinceYield >= YIELD_AFTER_BYTES) {
+        sinceYield = 0;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (this.#closed) return;
+      }
       let n: number | null;
       try {
         n = await this.conn.read(buffer);
@@ -128,6 +151,8 @@ export class FramedConnection {
       }
       this.lastReceived = performance.now();
       this.bytesReceived += n;
+      sinceYield += n;
+      backlog = n === buffer.length;
       this.#decoder.push(buffer.subarray(0, n), onFrame);
     }
   }
@@ -146,9 +171,23 @@ export class FramedConnection {
       throw new BackpressureError(this.#queuedBytes + bytes.length, this.#maxQueuedBytes);
     }
     this.lastSent = performance.now();
-    this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
-    if (!this.#writing) this.#flush();
+    if (!this.#writing) {
+      this.#flush(bytes);
+      return;
+    }
+    if (this.#buffered + bytes.length > this.#buffer.length) {
+      const grown = new Uint8Array(
+        Math.min(
+          this.#maxQueuedBytes,
+          Math.max(4096, 2 * this.#buffer.length, this.#buffered + bytes.length),
+        ),
+      );
+      grown.set(this.#buffer.subarray(0, this.#buffered));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(bytes, this.#buffered);
+    this.#buffered += bytes.length;
   }
 
   /** Resolves once everything queued so far has been handed to the OS. */
@@ -162,22 +201,24 @@ export class FramedConnection {
     return this.#writeError;
   }
 
-  async #flush(): Promise<void> {
+  /** Write `first`, then whatever was buffered meanwhile, until nothing is left. */
+  async #flush(first: Uint8Array): Promise<void> {
     this.#writing = true;
+    let chunk: Uint8Array | null = first;
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const chunk = this.#queue.length === 1 ? this.#queue[0]! : concat(this.#queue);
-        this.#queue = [];
+      while (chunk !== null && !this.#closed) {
         let offset = 0;
         while (offset < chunk.length) {
           offset += await this.conn.write(chunk.subarray(offset));
         }
         this.#queuedBytes -= chunk.length;
         this.bytesSent += chunk.length;
+        chunk = this.#takeBuffered();
       }
     } catch (error) {
       this.#writeError = error;
-      this.#queue = [];
+      this.#buffer = new Uint8Array(0);
+      this.#buffered = 0;
       this.#queuedBytes = 0;
     } finally {
       this.#writing = false;
@@ -185,10 +226,22 @@ export class FramedConnection {
     }
   }
 
+  /** The buffered bytes as one chunk to write, or null when there are none. */
+  #takeBuffered(): Uint8Array | null {
+    if (this.#buffered === 0) return null;
+    const chunk = this.#buffer.slice(0, this.#buffered);
+    this.#buffered = 0;
+    // Keep a small buffer for the next burst; let a large one go.
+    if (this.#buffer.length > 64 * 1024) this.#buffer = new Uint8Array(0);
+    return chunk;
+  }
+
   /** Close the socket now. Safe to call more than once. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#buffer = new Uint8Array(0);
+    this.#buffered = 0;
     try {
       this.conn.close();
     } catch {
@@ -209,16 +262,4 @@ export class FramedConnection {
     }
     this.close();
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
