@@ -305,10 +305,15 @@ export class PadlinkConnection {
       () => this.#finish({ reason: "the server closed the connection", serverShutdown: false }),
       (error) => this.#finish({ reason: describeConnectError(error), serverShutdown: false }),
     ).finally(() => this.#link.close());
-    const tick = Math.max(10, Math.min(this.#heartbeatMs, this.timeoutMs / 4));
+    const tick = Math.max(10, Math.min(this.#heartbeatMs, this.timeoutMs / 8));
+    let lastTick = performance.now();
     this.#ticker = setInterval(() => {
       const now = performance.now();
-      if (now - this.#link.lastReceived > this.timeoutMs) {
+      // Judge silence up to the previous tick, so a stall of this process
+      // (bytes waiting unread) is not taken for a dead server.
+      const heardBy = lastTick;
+      lastTick = now;
+      if (heardBy - this.#link.lastReceived > this.timeoutMs) {
         this.#finish({
           reason: `no traffic from the server for ${this.timeoutMs} ms`,
           serverShutdown: false,

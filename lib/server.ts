@@ -185,7 +185,7 @@ export class PadlinkServer implements AsyncDisposable {
     this.#key = this.#token === null ? null : tokenKey(this.#token);
     if (options.onEvent) this.#listeners.push(options.onEvent);
     this.#onLog = options.onLog ?? (() => {});
-    const tick = Math.max(10, Math.min(this.#options.heartbeatMs, this.#options.timeoutMs / 4));
+    const tick = Math.max(10, Math.min(this.#options.heartbeatMs, this.#options.timeoutMs / 8));
     this.#ticker = setInterval(() => this.#tick(), tick);
     this.#acceptLoop = this.#accept();
   }
@@ -318,9 +318,17 @@ export class PadlinkServer implements AsyncDisposable {
     }
   }
 
+  #lastTick = performance.now();
+
   #tick(): void {
     const now = performance.now();
-    for (const session of this.#sessions) session.tick(now);
+    // Silence is judged up to the previous tick, not up to now: bytes that
+    // arrived while this process was busy (a flood, a GC pause) have had an
+    // event-loop turn since then to be read, so a stall of ours is never
+    // taken for a silent client.
+    const heardBy = this.#lastTick;
+    this.#lastTick = now;
+    for (const session of this.#sessions) session.tick(now, heardBy);
   }
 
   /** @internal for Session */
@@ -548,10 +556,14 @@ class Session implements MessageSink {
     this.#link.closeAfterFlush(500);
   }
 
-  tick(now: number): void {
+  /**
+   * Drop the client when nothing arrived for the timeout before `heardBy`
+   * (the previous tick); send a heartbeat when we have been quiet.
+   */
+  tick(now: number, heardBy: number): void {
     if (this.state !== "active") return;
     const options = this.#server.options;
-    if (now - this.#link.lastReceived > options.timeoutMs) {
+    if (heardBy - this.#link.lastReceived > options.timeoutMs) {
       this.#end(`timed out (no traffic for ${options.timeoutMs} ms)`);
       return;
     }
