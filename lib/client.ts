@@ -86,6 +86,12 @@ export interface ConnectOptions {
   heartbeatMs?: number;
   /** Speak TLS, trusting only what this says (see `pairing.ts` resolveClientTls). */
   tls?: ClientTlsOptions;
+  /**
+   * A 16-byte id kept across reconnects, so a server that still holds this
+   * client's old connection replaces it and keeps the name (see
+   * `JOIN_FLAG_SESSION` in `protocol.ts`). `Forwarder` sets one.
+   */
+  session?: Uint8Array;
   /** Called when the server asks for rumble. */
   onRumble?: (pad: number, low: number, high: number, durationMs: number) => void;
 }
@@ -209,6 +215,7 @@ export class PadlinkConnection {
         name: options.name,
         nonce: clientNonce,
         proof,
+        session: options.session,
       }));
       const reply = await inbox.next(where);
       if (messageTypeOf(reply) === MessageType.REFUSE) {

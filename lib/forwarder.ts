@@ -9,6 +9,7 @@
 
 import { type CloseInfo, ConnectError, type ConnectOptions, PadlinkConnection } from "./client.ts";
 import { type InputEvent, InputState } from "./input.ts";
+import { SESSION_ID_SIZE } from "./protocol.ts";
 
 /** Options for {@linkcode Forwarder}. */
 export interface ForwarderOptions extends ConnectOptions {
@@ -55,9 +56,17 @@ export class Forwarder {
   /** Resolves when the forwarder has stopped for good. */
   readonly done: Promise<ForwarderEnd>;
 
-  /** Create a forwarder; call {@linkcode start} to connect. */
+  /**
+   * Create a forwarder; call {@linkcode start} to connect. Unless `session`
+   * is given, one random session id is used for every (re)connection, so the
+   * server can hand the name back to this forwarder after a drop it has not
+   * noticed yet.
+   */
   constructor(options: ForwarderOptions) {
-    this.#options = options;
+    this.#options = {
+      ...options,
+      session: options.session ?? crypto.getRandomValues(new Uint8Array(SESSION_ID_SIZE)),
+    };
     this.done = new Promise((resolve) => this.#endResolve = resolve);
   }
 

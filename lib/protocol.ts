@@ -77,6 +77,17 @@ export const MessageType = {
 /** HELLO flag: the server requires a token proof. */
 export const HELLO_FLAG_AUTH = 0x01;
 
+/**
+ * JOIN flag: a {@linkcode SESSION_ID_SIZE}-byte session id follows the proof.
+ * A client keeps one id for its whole run, so that when it reconnects before
+ * the server noticed the old connection died, the server can drop the old
+ * session and hand its name over instead of calling the client `name#2`.
+ */
+export const JOIN_FLAG_SESSION = 0x01;
+
+/** Bytes in a JOIN session id. */
+export const SESSION_ID_SIZE = 16;
+
 /** Why a server refused a JOIN. */
 export const RefuseCode = {
   PROTOCOL: 1,
@@ -122,6 +133,11 @@ export interface Join {
   nonce: Uint8Array;
   /** HMAC proof of the token; empty when the client has no token. */
   proof: Uint8Array;
+  /**
+   * The client's session id, the same on every reconnect of one client run;
+   * sent when present (sets {@linkcode JOIN_FLAG_SESSION}).
+   */
+  session?: Uint8Array;
 }
 
 /** The server's acceptance. */
@@ -182,15 +198,21 @@ export function encodeHello(hello: Hello): Uint8Array {
 
 /** Encode JOIN as one frame. */
 export function encodeJoin(join: Join): Uint8Array {
+  if (join.session && join.session.length !== SESSION_ID_SIZE) {
+    throw new RangeError(
+      `a session id must be ${SESSION_ID_SIZE} bytes, got ${join.session.length}`,
+    );
+  }
   const e = new FrameEncoder();
   e.begin();
   e.writeU8(MessageType.JOIN);
   e.writeU8(join.version);
-  e.writeU8(join.flags);
+  e.writeU8(join.session ? join.flags | JOIN_FLAG_SESSION : join.flags & ~JOIN_FLAG_SESSION);
   writeString(e, join.name);
   e.writeBytes(join.nonce);
   e.writeU8(join.proof.length);
   e.writeBytes(join.proof);
+  if (join.session) e.writeBytes(join.session);
   e.end();
   return e.take();
 }
@@ -382,7 +404,9 @@ export function decodeJoin(payload: Uint8Array): Join {
     const name = r.string("the name");
     const nonce = r.bytes(NONCE_SIZE, "the nonce");
     const proof = r.bytes(r.u8("the proof length"), "the proof");
-    return { version, flags, name, nonce, proof };
+    if ((flags & JOIN_FLAG_SESSION) === 0) return { version, flags, name, nonce, proof };
+    const session = r.bytes(SESSION_ID_SIZE, "the session id");
+    return { version, flags, name, nonce, proof, session };
   });
 }
 

@@ -368,6 +368,19 @@ export class PadlinkServer implements AsyncDisposable {
     return count;
   }
 
+  /**
+   * @internal for Session: the live session that joined with session id
+   * `id`, other than `except`.
+   */
+  sessionById(id: string, except: Session): Session | null {
+    for (const session of this.#sessions) {
+      if (session !== except && session.state === "active" && session.sessionId === id) {
+        return session;
+      }
+    }
+    return null;
+  }
+
   /** @internal for Session: take a unique name derived from `wanted`. */
   claimName(wanted: string): string {
     let name = wanted;
@@ -405,6 +418,8 @@ class Session implements MessageSink {
   #endReason: string | null = null;
   state: SessionState = "greeting";
   name = "";
+  /** The JOIN session id in hex, or null when the client sent none. */
+  sessionId: string | null = null;
   /** Settles when {@linkcode run} has reported everything. */
   done: Promise<void> = Promise.resolve();
 
@@ -506,6 +521,16 @@ class Session implements MessageSink {
       }
     }
     if (this.state !== "joining") return; // Timed out or closed while verifying.
+    if (join.session) {
+      // The same client reconnecting before its old connection was noticed
+      // dead: release what the old one held, then hand its name over.
+      this.sessionId = toHex(join.session);
+      const previous = server.sessionById(this.sessionId, this);
+      if (previous) {
+        await previous.replace(`replaced by a new connection from ${this.#link.peer}`);
+        if (this.state !== "joining") return;
+      }
+    }
     if (server.activeCount() >= server.options.maxClients) {
       return this.#refuse(
         RefuseCode.SERVER_FULL,
@@ -554,6 +579,13 @@ class Session implements MessageSink {
     this.state = "closing";
     this.#endReason = `refused: ${reason}`;
     this.#link.closeAfterFlush(500);
+  }
+
+  /** End this session because its client reconnected; resolves once it is reported. */
+  replace(reason: string): Promise<void> {
+    this.#server.log(`${this.name} (${this.#link.peer}): ${reason}`);
+    this.#end(reason);
+    return this.done;
   }
 
   /**
@@ -680,6 +712,10 @@ class Session implements MessageSink {
     if (!this.#input.apply(event)) return;
     this.#server.emit({ ...event, client: this.name } as ClientInputEvent);
   }
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function describeFailure(error: unknown): string {
