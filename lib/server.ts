@@ -145,6 +145,11 @@ export interface ServerOptions {
   onLog?: (message: string) => void;
 }
 
+/** Server options with every default filled in. */
+export type ResolvedServerOptions = Required<
+  Omit<ServerOptions, "token" | "onEvent" | "onLog">
+>;
+
 type SessionState = "greeting" | "joining" | "active" | "closing";
 
 /** Most frames buffered from a client while its JOIN is being checked. */
@@ -153,7 +158,7 @@ const MAX_FRAMES_DURING_JOIN = 64;
 /** A running padlink server. */
 export class PadlinkServer implements AsyncDisposable {
   readonly #listener: Deno.Listener;
-  readonly #options: Required<Omit<ServerOptions, "token" | "onEvent" | "onLog">>;
+  readonly #options: ResolvedServerOptions;
   readonly #token: string | null;
   readonly #key: Promise<CryptoKey> | null;
   readonly #limiter: FailureLimiter;
@@ -332,7 +337,7 @@ export class PadlinkServer implements AsyncDisposable {
   }
 
   /** @internal for Session */
-  get options() {
+  get options(): ResolvedServerOptions {
     return this.#options;
   }
 
