@@ -317,7 +317,15 @@ async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<
   removeSignals();
   if (lost) return reportLost(lost);
   const interrupted = abort.signal.aborted;
+  const wasConnected = forwarder.connection !== null;
   const confirmed = await forwarder.stop(interrupted ? "interrupted" : "replay finished");
+  if (!confirmed && interrupted && !wasConnected) {
+    printError(
+      PROGRAM,
+      "stopped while disconnected; the server released this client's inputs itself",
+    );
+    return 0;
+  }
   if (!confirmed) {
     printError(
       PROGRAM,

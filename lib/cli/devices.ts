@@ -111,9 +111,14 @@ export async function runDevices(
   abort.abort();
   try {
     if (outcome === "stop") {
+      const wasConnected = forwarder.connection !== null;
       const confirmed = await forwarder.stop("client stopped");
-      if (!confirmed && forwarder.connection === null) {
-        log("stopped while disconnected; the server released this client's inputs itself");
+      if (!confirmed) {
+        log(
+          wasConnected
+            ? "the server did not confirm the goodbye; it releases this client's inputs when it notices the loss"
+            : "stopped while disconnected; the server released this client's inputs itself",
+        );
       }
       return { graceful: true };
     }
