@@ -19,6 +19,7 @@ import {
   HEARTBEAT_FRAME,
   HELLO_FLAG_AUTH,
   InputEncoder,
+  JOIN_FLAG_SESSION,
   MAGIC,
   MAX_KEY_IDS,
   MessageType,
@@ -29,6 +30,7 @@ import {
   ProtocolError,
   RefuseCode,
   SERVER_SESSION_TYPES,
+  SESSION_ID_SIZE,
   SessionDecoder,
   utf8Truncate,
 } from "./protocol.ts";
@@ -113,7 +115,7 @@ Deno.test("decodeHello rejects wrong magic", () => {
   );
 });
 
-Deno.test("encodeJoin and decodeJoin round-trip", () => {
+Deno.test("encodeJoin and decodeJoin round-trip with and without a session id", () => {
   const base = {
     version: PROTOCOL_VERSION,
     flags: 0,
@@ -124,6 +126,22 @@ Deno.test("encodeJoin and decodeJoin round-trip", () => {
   assert.deepEqual(decodeJoin(onlyPayload(encodeJoin(base))), base);
   const noProof = { ...base, proof: new Uint8Array(0) };
   assert.deepEqual(decodeJoin(onlyPayload(encodeJoin(noProof))), noProof);
+  // The session flag follows the presence of the session id, whatever flags say.
+  const session = bytesOf(SESSION_ID_SIZE, 4);
+  assert.deepEqual(decodeJoin(onlyPayload(encodeJoin({ ...base, session }))), {
+    ...base,
+    flags: JOIN_FLAG_SESSION,
+    session,
+  });
+  assert.deepEqual(
+    decodeJoin(onlyPayload(encodeJoin({ ...base, flags: JOIN_FLAG_SESSION }))),
+    base,
+  );
+});
+
+Deno.test("encodeJoin rejects a session id of the wrong size", () => {
+  const join = { version: 1, flags: 0, name: "a", nonce: bytesOf(16, 0), proof: new Uint8Array() };
+  assert.throws(() => encodeJoin({ ...join, session: new Uint8Array(15) }), RangeError);
 });
 
 Deno.test("encodeJoin truncates a name over 255 bytes on a character boundary", () => {
@@ -214,6 +232,7 @@ Deno.test("handshake decoders reject every truncation, trailing bytes and the wr
         name: "bob",
         nonce: bytesOf(16, 1),
         proof: bytesOf(32, 2),
+        session: bytesOf(16, 3),
       }),
       decodeJoin,
     ],
