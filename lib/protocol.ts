@@ -617,6 +617,12 @@ export class InputEncoder {
 
   /** Append one input event. */
   add(event: InputEvent): void {
+    if (
+      event.type !== "key" &&
+      !(Number.isInteger(event.pad) && event.pad >= 0 && event.pad <= MAX_PAD)
+    ) {
+      throw new RangeError(`pad number must be an integer from 0 to ${MAX_PAD}, got ${event.pad}`);
+    }
     const e = this.#frames;
     // Worst case per message: a key define with two 255-byte names.
     if (e.inFrame && e.frameLength > this.#maxFrameSize - 520) e.end();

@@ -605,3 +605,14 @@ Deno.test("SessionDecoder decodes payloads straight out of encodeFrame", () => {
     { type: "pad", pad: 2, attached: true, name: "Pad" },
   ]);
 });
+
+Deno.test("InputEncoder refuses a pad number that does not fit the wire", () => {
+  const encoder = new InputEncoder();
+  for (const pad of [-1, 16, 256, 1.5]) {
+    assert.throws(
+      () => encoder.add({ type: "button", pad, button: "a", pressed: true }),
+      RangeError,
+      `pad ${pad}`,
+    );
+  }
+});
