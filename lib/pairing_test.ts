@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createCa } from "./certificate.ts";
-import { pair, PairingError, PairingServer } from "./pairing.ts";
+import { pair, PairingError, PairingServer, resolveClientTls } from "./pairing.ts";
+import { derToPem, PADLINK_TLS_NAME, sha256 } from "./tls.ts";
 
 const TOKEN = "abcd-efgh-jkmn-pqrs";
 
@@ -121,4 +122,43 @@ Deno.test("pair says what to do when nothing listens on the pairing port", async
     pair({ host: "127.0.0.1", port, token: TOKEN }),
     (error: Error) => error instanceof PairingError && /--tls/.test(error.message),
   );
+});
+
+Deno.test("resolveClientTls trusts --ca, else the pin, else pairs and pins; never nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "padlink-trust-" });
+  try {
+    const padlinkCa = await createCa("padlink CA 1234");
+    const otherCa = await createCa("Example Root");
+    await Deno.writeTextFile(`${dir}/padlink.pem`, padlinkCa.certPem);
+    await Deno.writeTextFile(`${dir}/other.pem`, otherCa.certPem);
+    const base = { host: "10.1.2.3", port: 7175, configDir: `${dir}/cfg` };
+
+    const own = await resolveClientTls({ ...base, caFile: `${dir}/padlink.pem` });
+    assert.equal(own.hostname, PADLINK_TLS_NAME, "padlink's CA: the fixed name");
+    assert.deepEqual(own.channelBinding, await sha256(padlinkCa.der));
+    const other = await resolveClientTls({ ...base, caFile: `${dir}/other.pem` });
+    assert.equal(other.hostname, "10.1.2.3", "another CA: the host name");
+    assert.equal(other.channelBinding.length, 0);
+    const named = await resolveClientTls({ ...base, caFile: `${dir}/other.pem`, tlsName: "pc" });
+    assert.equal(named.hostname, "pc");
+
+    await assert.rejects(resolveClientTls(base), /no way to trust the server at 10\.1\.2\.3:7175/);
+
+    await using server = startPairing(padlinkCa.der);
+    const local = { host: "127.0.0.1", port: server.addr.port - 1, configDir: `${dir}/cfg` };
+    const messages: string[] = [];
+    const paired = await resolveClientTls({
+      ...local,
+      token: TOKEN,
+      onStatus: (m) => messages.push(m),
+    });
+    assert.deepEqual(paired.caCerts, [derToPem(padlinkCa.der)]);
+    assert.equal(paired.source.kind, "pin");
+    assert.match(messages.join("\n"), /paired with 127\.0\.0\.1:\d+/);
+    // Now pinned: no token needed to decide what to trust.
+    const pinned = await resolveClientTls(local);
+    assert.deepEqual(pinned.caCerts, paired.caCerts);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -196,6 +196,21 @@ Deno.test("tls: the server's generated CA works as --ca, and a wrong token is re
   assert.equal(connects(server), 1);
 });
 
+Deno.test("tls: after 5 wrong tokens the server refuses that address, even with the right one", async () => {
+  await using serverDir = await tempDir("padlink-server-");
+  await using server = await startTlsServer(serverDir.path);
+  const ca = `${serverDir.path}/server-ca.pem`;
+  const port = String(server.port);
+  for (let i = 0; i < 5; i++) {
+    const wrong = await runClient(["--ca", ca, "--port", port, "--token", "wxyz-wxyz-wxyz-wxyz"]);
+    assert.match(refusal(wrong.client), /refused the token/);
+  }
+  const limited = await runClient(["--ca", ca, "--port", port, "--token", server.token!]);
+  assert.equal(limited.code, 1);
+  assert.match(refusal(limited.client), /too many failed handshakes from 127\.0\.0\.1/);
+  assert.equal(connects(server), 0);
+});
+
 Deno.test("tls: pairing with a wrong token is refused and pins nothing", async () => {
   await using serverDir = await tempDir("padlink-server-");
   await using clientDir = await tempDir("padlink-client-");
