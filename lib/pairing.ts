@@ -45,6 +45,8 @@ const MAX_PAIR_MESSAGE = 8192;
 const STATUS_OK = 0;
 /** Status byte: refused; a UTF-8 reason follows. */
 const STATUS_REFUSED = 1;
+/** Most pairing exchanges in progress at once; more connections are closed at once. */
+const MAX_PAIRING_CONNECTIONS = 32;
 
 /** The pairing port for a TLS port. */
 export function pairingPort(tlsPort: number): number {
@@ -211,6 +213,11 @@ export class PairingServer implements AsyncDisposable {
       } catch (error) {
         if (this.#closing || error instanceof Deno.errors.BadResource) return;
         this.#onLog(`pairing: accept failed: ${(error as Error).message}`);
+        continue;
+      }
+      if (this.#conns.size >= MAX_PAIRING_CONNECTIONS) {
+        this.#onLog(`pairing: ${MAX_PAIRING_CONNECTIONS} exchanges in progress; dropped one more`);
+        conn.close();
         continue;
       }
       this.#conns.add(conn);

@@ -162,3 +162,32 @@ Deno.test("resolveClientTls trusts --ca, else the pin, else pairs and pins; neve
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("PairingServer drops connections beyond 32 exchanges in progress", async () => {
+  const ca = await createCa("padlink CA test");
+  const logs: string[] = [];
+  await using server = PairingServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    token: TOKEN,
+    caDer: ca.der,
+    timeoutMs: 10_000,
+    onLog: (message) => logs.push(message),
+  });
+  const idle: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 32; i++) {
+      idle.push(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
+    }
+    // Accepted in order, so this one is the 33rd: closed at once, with no answer.
+    const extra = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    try {
+      assert.equal(await extra.read(new Uint8Array(16)).catch(() => null), null);
+    } finally {
+      extra.close();
+    }
+    assert.match(logs.join("\n"), /32 exchanges in progress/);
+  } finally {
+    for (const conn of idle) conn.close();
+  }
+});
