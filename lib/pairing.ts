@@ -473,6 +473,11 @@ export async function resolveClientTls(options: ClientTrustOptions): Promise<Cli
       source: { kind: "pin", file, fingerprint: pinned.fingerprint },
     };
   }
+  if (options.token === undefined && options.repair) {
+    throw new PairingError(
+      `--repair pairs again with the server's token: pass it with --token or PADLINK_TOKEN`,
+    );
+  }
   if (options.token === undefined) {
     throw new PairingError(
       `no way to trust the server at ${where}: it is not paired (nothing for it in ${file}). Pass the server's token (--token or PADLINK_TOKEN) to pair, or its CA certificate with --ca FILE`,

@@ -143,6 +143,7 @@ Deno.test("resolveClientTls trusts --ca, else the pin, else pairs and pins; neve
     assert.equal(named.hostname, "pc");
 
     await assert.rejects(resolveClientTls(base), /no way to trust the server at 10\.1\.2\.3:7175/);
+    await assert.rejects(resolveClientTls({ ...base, repair: true }), /--repair .* token/);
 
     await using server = startPairing(padlinkCa.der);
     const local = { host: "127.0.0.1", port: server.addr.port - 1, configDir: `${dir}/cfg` };
