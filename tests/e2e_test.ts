@@ -95,7 +95,14 @@ Deno.test("replay: the server's JSON lines match the replay file exactly", async
 });
 
 Deno.test("two clients at once with the same name get distinct names and complete streams", async () => {
-  const session = fullSession();
+  // A late last event keeps both clients connected at the same time, however loaded the machine.
+  const session = [...fullSession(), {
+    t: 1500,
+    type: "pad",
+    pad: 2,
+    attached: true,
+    name: "Late",
+  }];
   const file = await writeReplay(session);
   await using server = await startServer(["--no-auth"]);
   const clients = [0, 1].map(() =>
