@@ -128,7 +128,11 @@ Deno.test("two clients at once with the same name get distinct names and complet
   const names = events.filter((e) => e.type === "connect").map((e) => e.client).sort();
   assert.deepEqual(names, ["alice", "alice#2"]);
   for (const name of names as string[]) {
-    assert.deepEqual(inputEvents(events, name), session.map((e) => expected(e, name)));
+    // Everything sent, in order, then the server's own release of the pad left attached.
+    assert.deepEqual(inputEvents(events, name), [
+      ...session.map((e) => expected(e, name)),
+      { type: "pad", client: name, pad: 2, attached: false },
+    ]);
   }
   await Deno.remove(file);
 });
