@@ -8,6 +8,7 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
 import { NONCE_SIZE } from "./protocol.ts";
 
 /** Crockford's base32 alphabet: no I, L, O or U, so tokens are easy to read aloud. */
@@ -97,21 +98,14 @@ export interface ProofContext {
 const encoder = new TextEncoder();
 
 function proofInput(label: string, context: ProofContext): Uint8Array<ArrayBuffer> {
-  const parts = [
+  return concatBytes([
     encoder.encode(label),
     context.serverNonce,
     context.clientNonce,
     encoder.encode(context.name),
     new Uint8Array([0]),
     context.channelBinding ?? new Uint8Array(0),
-  ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  ]);
 }
 
 /** The two directions of proof; distinct labels stop a reflected proof. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "./bytes.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
@@ -28,15 +29,7 @@ function thrown(fn: () => unknown): unknown {
   return assert.fail("expected an exception");
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** Frames of these lengths, including empty frames and a frame of exactly `max` bytes. */
 function streamOf(lengths: readonly number[]) {

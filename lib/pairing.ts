@@ -21,6 +21,7 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
 import { normalizeToken } from "./auth.ts";
 import { configPath } from "./config_dir.ts";
 import { formatAddr } from "./connection.ts";
@@ -65,13 +66,7 @@ export class PairingError extends Error {
 const encoder = new TextEncoder();
 
 function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function frame(payload: Uint8Array): Uint8Array<ArrayBuffer> {
