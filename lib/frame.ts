@@ -87,8 +87,11 @@ export interface FrameDecoderOptions {
  */
 export class FrameDecoder {
   readonly #maxFrameSize: number;
-  /** Holds a frame that spans chunks: header first, then payload. */
-  readonly #pending: Uint8Array;
+  /**
+   * Holds a frame that spans chunks: header first, then payload. Allocated
+   * at the first such frame, so an idle connection does not hold it.
+   */
+  #pending: Uint8Array | null = null;
   /** Bytes in #pending. */
   #pendingLength = 0;
   /** Payload length of the frame in #pending, or -1 while its header is incomplete. */
@@ -103,7 +106,6 @@ export class FrameDecoder {
       );
     }
     this.#maxFrameSize = max;
-    this.#pending = new Uint8Array(FRAME_HEADER_SIZE + max);
   }
 
   /** Bytes received that belong to a frame not yet complete. */
@@ -126,7 +128,7 @@ export class FrameDecoder {
       if (this.#expected < 0 || this.#pendingLength < FRAME_HEADER_SIZE + this.#expected) {
         return;
       }
-      const payload = this.#pending.subarray(FRAME_HEADER_SIZE, this.#pendingLength);
+      const payload = this.#pending!.subarray(FRAME_HEADER_SIZE, this.#pendingLength);
       this.#pendingLength = 0;
       this.#expected = -1;
       onFrame(payload);
@@ -162,14 +164,15 @@ export class FrameDecoder {
 
   /** Copy bytes from `chunk[offset…]` into #pending; returns the new offset. */
   #fillPending(chunk: Uint8Array, offset: number): number {
+    const pending = this.#pending ??= new Uint8Array(FRAME_HEADER_SIZE + this.#maxFrameSize);
     if (this.#expected < 0) {
       const headerNeed = FRAME_HEADER_SIZE - this.#pendingLength;
       const take = Math.min(headerNeed, chunk.length - offset);
-      this.#pending.set(chunk.subarray(offset, offset + take), this.#pendingLength);
+      pending.set(chunk.subarray(offset, offset + take), this.#pendingLength);
       this.#pendingLength += take;
       offset += take;
       if (this.#pendingLength < FRAME_HEADER_SIZE) return offset;
-      const length = (this.#pending[0]! << 8) | this.#pending[1]!;
+      const length = (pending[0]! << 8) | pending[1]!;
       if (length > this.#maxFrameSize) {
         throw new OversizeFrameError(length, this.#maxFrameSize);
       }
@@ -177,7 +180,7 @@ export class FrameDecoder {
     }
     const need = FRAME_HEADER_SIZE + this.#expected - this.#pendingLength;
     const take = Math.min(need, chunk.length - offset);
-    this.#pending.set(chunk.subarray(offset, offset + take), this.#pendingLength);
+    pending.set(chunk.subarray(offset, offset + take), this.#pendingLength);
     this.#pendingLength += take;
     return offset + take;
   }
