@@ -7,6 +7,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import { DEFAULT_MAX_FRAME_SIZE, FrameDecoder } from "./frame.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -135,7 +136,9 @@ export class FramedConnection {
     while (!this.#closed) {
       if (backlog || sinceYield >= YIELD_AFTER_BYTES) {
         sinceYield = 0;
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        // setImmediate lets the loop turn (due timers, other sockets) and
+        // resumes in about 1 µs; setTimeout(0) would idle ~2 ms per yield.
+        await new Promise((resolve) => setImmediate(resolve));
         if (this.#closed) return;
       }
       let n: number | null;
