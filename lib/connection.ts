@@ -7,7 +7,6 @@
  * @module
  */
 
-import { setImmediate } from "node:timers";
 import { DEFAULT_MAX_FRAME_SIZE, FrameDecoder } from "./frame.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -136,9 +135,10 @@ export class FramedConnection {
     while (!this.#closed) {
       if (backlog || sinceYield >= YIELD_AFTER_BYTES) {
         sinceYield = 0;
-        // setImmediate lets the loop turn (due timers, other sockets) and
-        // resumes in about 1 µs; setTimeout(0) would idle ~2 ms per yield.
-        await new Promise((resolve) => setImmediate(resolve));
+        // A timer, not setImmediate: with setImmediate, peers flooding PINGs
+        // kept another client's socket unread for over a second (the hostile
+        // test), presumably because the loop never went idle to poll it.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         if (this.#closed) return;
       }
       let n: number | null;
