@@ -11,8 +11,17 @@ import { DEFAULT_MAX_FRAME_SIZE, FrameDecoder } from "./frame.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 
-/** Size of the buffer each connection reads into. */
-export const READ_BUFFER_SIZE = 16 * 1024;
+/**
+ * Largest buffer a connection reads into. It grows to this from
+ * {@linkcode INITIAL_READ_BUFFER_SIZE}, four times over each time a read
+ * fills it: a client streaming at full speed is then read 64 KiB at a time
+ * between the yields below, while idle and lightly used connections
+ * (heartbeats, a few events per read) keep 1 KiB.
+ */
+export const READ_BUFFER_SIZE = 64 * 1024;
+
+/** Size of the buffer a connection starts reading into. */
+export const INITIAL_READ_BUFFER_SIZE = 1024;
 
 /** Default cap on bytes queued for a peer that does not read. */
 export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024;
@@ -129,7 +138,7 @@ export class FramedConnection {
    * framing error, a truncated frame at EOF, or a socket error.
    */
   async readFrames(onFrame: (payload: Uint8Array) => void): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let buffer = new Uint8Array(INITIAL_READ_BUFFER_SIZE);
     let sinceYield = 0;
     let backlog = false;
     while (!this.#closed) {
@@ -155,8 +164,12 @@ export class FramedConnection {
       this.lastReceived = performance.now();
       this.bytesReceived += n;
       sinceYield += n;
-      backlog = n === buffer.length;
       this.#decoder.push(buffer.subarray(0, n), onFrame);
+      // A full buffer means more is waiting: grow it, or once grown, yield.
+      backlog = n === buffer.length && buffer.length === READ_BUFFER_SIZE;
+      if (n === buffer.length && buffer.length < READ_BUFFER_SIZE) {
+        buffer = new Uint8Array(Math.min(READ_BUFFER_SIZE, 4 * buffer.length));
+      }
     }
   }
 
