@@ -14,7 +14,8 @@
  * - `paced`: on `go`, every client sends one button event per tick of a
  *   `rateHz` pacer, each in its own write, for `seconds`; then as above.
  * - `idle`: clients send only heartbeats, every interval the server asked
- *   for in WELCOME, until `stop` or the end of stdin.
+ *   for in WELCOME, until `stop` or the end of stdin. With `rawHeartbeatMs`
+ *   they skip the handshake (for the raw floor, `_idle_floor.ts`).
  *
  * Usage: `deno run -A bench/_load.ts '<json LoadConfig>'`
  *
@@ -48,6 +49,12 @@ export interface LoadConfig {
   rateHz?: number;
   /** stream: what the frames hold. Default "button". */
   kind?: "button" | "axis";
+  /**
+   * idle and paced: skip the handshake (and paced: the GOODBYE), sending
+   * 2-byte heartbeats every this many ms while idle, to `_idle_floor.ts`
+   * instead of a padlink server.
+   */
+  rawHeartbeatMs?: number;
 }
 
 /** Events in one write of the stream mode (16 KiB of button events). */
@@ -175,7 +182,11 @@ function streamChunk(events: number, kind: "button" | "axis"): Uint8Array {
   return encoder.take();
 }
 
-async function connectAll(port: number, count: number): Promise<RawClient[]> {
+async function connectAll(
+  port: number,
+  count: number,
+  rawHeartbeatMs?: number,
+): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   const batch = 50;
   for (let start = 0; start < count; start += batch) {
@@ -183,7 +194,8 @@ async function connectAll(port: number, count: number): Promise<RawClient[]> {
       Array.from({ length: Math.min(batch, count - start) }, async (_, i) => {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port });
         const client = new RawClient(conn);
-        await client.handshake(`load${start + i}`);
+        if (rawHeartbeatMs === undefined) await client.handshake(`load${start + i}`);
+        else client.heartbeatMs = rawHeartbeatMs;
         return client;
       }),
     );
@@ -218,7 +230,7 @@ async function* stdinLines(): AsyncGenerator<string> {
 }
 
 async function main(config: LoadConfig): Promise<void> {
-  const clients = await connectAll(config.port, config.clients);
+  const clients = await connectAll(config.port, config.clients, config.rawHeartbeatMs);
   let waiting = true;
   const ticker = heartbeats(clients, () => waiting || config.mode === "idle");
   print({ type: "ready", clients: clients.length, heartbeatMs: clients[0]?.heartbeatMs });
@@ -277,7 +289,10 @@ async function main(config: LoadConfig): Promise<void> {
         events++;
       }
     }
-    ackTimes = await Promise.all(clients.map((client) => client.goodbye()));
+    // A raw floor server sends no ACK: the time of the last event stands in.
+    ackTimes = config.rawHeartbeatMs === undefined
+      ? await Promise.all(clients.map((client) => client.goodbye()))
+      : clients.map(() => performance.now());
   }
   const acked = ackTimes.filter((t) => !Number.isNaN(t));
   print({
