@@ -37,6 +37,8 @@ export interface Section {
 export interface BenchConfig {
   /** Short smoke run: fewer samples, shorter load. */
   quick: boolean;
+  /** Profile the server in the throughput section. */
+  profile: boolean;
   /** Write progress lines to stderr. */
   log: (message: string) => void;
 }

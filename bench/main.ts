@@ -3,8 +3,10 @@
  * measured in the same run. A benchmark, not a test: it prints figures and
  * never fails on them.
  *
- * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4]`
+ * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4] [--profile]`
  * - `--quick`: a short smoke run (fewer samples, less load)
+ * - `--profile`: also profile the server under 10 streaming clients
+ *   (`--cpu-prof`) and list where its time goes
  * - `--write`: also write the table, with the machine, to `bench/results.md`
  * - `--only`: run only the listed sections
  *
@@ -22,18 +24,20 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean" },
+    profile: { type: "boolean" },
     write: { type: "boolean" },
     only: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4]");
+  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4] [--profile]");
   Deno.exit(0);
 }
 const only = new Set((values.only ?? "1,2,3,4").split(",").map((s) => s.trim()));
 const config: BenchConfig = {
   quick: values.quick ?? false,
+  profile: values.profile ?? false,
   log: (message) => console.error(`bench: ${message}`),
 };
 const started = performance.now();

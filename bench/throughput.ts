@@ -101,6 +101,50 @@ export async function throughputRun(
   }
 }
 
+/** Self time per function in a V8 `.cpuprofile`, largest first. */
+function selfTimes(profile: {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}): [string, number][] {
+  const names = new Map<number, string>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.split("/").pop() ?? "";
+    names.set(
+      node.id,
+      `${functionName || "(anonymous)"}${file ? ` ${file}:${lineNumber + 1}` : ""}`,
+    );
+  }
+  const times = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const name = names.get(id) ?? "?";
+    times.set(name, (times.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return [...times].sort((a, b) => b[1] - a[1]);
+}
+
+/** Profile the server (`deno run --cpu-prof`) under 10 streaming clients; returns a note. */
+async function profileServer(totalEvents: number, seconds: number): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "padlink-bench-prof-" });
+  try {
+    const run = await throughputRun(10, totalEvents, seconds, 60_000, "button", [
+      "--cpu-prof",
+      `--cpu-prof-dir=${dir}`,
+    ]);
+    const file = [...Deno.readDirSync(dir)].find((entry) => entry.name.endsWith(".cpuprofile"));
+    if (!file) return "Profile: the server wrote no .cpuprofile.";
+    const times = selfTimes(JSON.parse(await Deno.readTextFile(`${dir}/${file.name}`)));
+    const busy = times.filter(([name]) => !name.startsWith("(idle)"));
+    const total = busy.reduce((sum, [, t]) => sum + t, 0);
+    const top = busy.slice(0, 10).map(([name, t]) => `${name} ${(100 * t / total).toFixed(1)} %`);
+    return `Profile of the server's main thread (10 clients, ${int(run.eventsPerSecond)} ` +
+      `events/s under --cpu-prof), self time excluding idle: ${top.join("; ")}.`;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** Run section 2. */
 export async function benchThroughput(config: BenchConfig): Promise<Section> {
   const totalEvents = config.quick ? 400_000 : 3_000_000;
@@ -139,6 +183,10 @@ export async function benchThroughput(config: BenchConfig): Promise<Section> {
         met: false,
       });
     }
+  }
+  if (config.profile) {
+    config.log("throughput: profiling the server under 10 streaming clients");
+    notes.push(await profileServer(totalEvents, seconds));
   }
   notes.push(
     "Each client writes batches of up to 5,440 button events (16 KiB) or as many axis " +
