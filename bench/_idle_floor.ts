@@ -13,7 +13,7 @@
  */
 
 const heartbeatMs = Number(Deno.args[0] ?? 250);
-const lines = Deno.args[1] === "lines";
+const bytesPerLine = Number(Deno.args[1] ?? 0);
 const line = new TextEncoder().encode(
   '{"type":"button","client":"load0","pad":0,"button":"a","pressed":true}\n',
 );
@@ -33,8 +33,8 @@ for await (const conn of listener) {
       while (true) {
         const n = await conn.read(buffer);
         if (n === null) break;
-        const events = Math.floor(n / 5);
-        if (lines && events > 0) {
+        const events = bytesPerLine > 0 ? Math.floor(n / bytesPerLine) : 0;
+        if (events > 0) {
           const out = new Uint8Array(events * line.length);
           for (let i = 0; i < events; i++) out.set(line, i * line.length);
           let offset = 0;

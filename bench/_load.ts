@@ -50,9 +50,9 @@ export interface LoadConfig {
   /** stream: what the frames hold. Default "button". */
   kind?: "button" | "axis";
   /**
-   * idle and paced: skip the handshake (and paced: the GOODBYE), sending
-   * 2-byte heartbeats every this many ms while idle, to `_idle_floor.ts`
-   * instead of a padlink server.
+   * Skip the handshake and the GOODBYE, sending 2-byte heartbeats every
+   * this many ms while idle: load for `_idle_floor.ts` instead of a
+   * padlink server.
    */
   rawHeartbeatMs?: number;
 }
@@ -265,7 +265,8 @@ async function main(config: LoadConfig): Promise<void> {
         return NaN; // The server dropped us.
       }
       events += written * perWrite;
-      return await client.goodbye();
+      // A raw floor server sends no ACK: the caller times it by its output.
+      return config.rawHeartbeatMs === undefined ? await client.goodbye() : performance.now();
     }));
   } else {
     const rate = config.rateHz ?? 1000;

@@ -8,6 +8,7 @@
 
 import { Generator } from "./_generator.ts";
 import type { LoadConfig } from "./_load.ts";
+import { withFloor } from "./_floor.ts";
 import {
   type BenchConfig,
   cpuSeconds,
@@ -81,49 +82,6 @@ async function idleLoad(
   return { cpu, rss0, rss1, perConnection: (rss1 - rss0) / load.clients };
 }
 
-/**
- * Run `fn` against the raw Deno floor server (`_idle_floor.ts`), its stdout
- * going to a file as the real server's does.
- */
-async function withFloor<T>(
-  heartbeatMs: number,
-  lines: boolean,
-  fn: (pid: number, port: number) => Promise<T>,
-): Promise<T> {
-  const output = await Deno.makeTempFile({ prefix: "padlink-bench-", suffix: ".jsonl" });
-  const args = [
-    "run",
-    "--quiet",
-    "--allow-net",
-    `${ROOT}bench/_idle_floor.ts`,
-    String(heartbeatMs),
-  ];
-  const child = new Deno.Command("sh", {
-    args: [
-      "-c",
-      'exec "$0" "$@" > "$PADLINK_BENCH_OUT"',
-      Deno.execPath(),
-      ...args,
-      ...(lines ? ["lines"] : []),
-    ],
-    env: { PADLINK_BENCH_OUT: output },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = child.stderr.getReader();
-  try {
-    const { line } = await readFirstLine(stderr, 15_000);
-    await sleep(500);
-    return await fn(child.pid, Number(line));
-  } finally {
-    child.kill("SIGKILL");
-    await child.status;
-    await stderr.cancel().catch(() => {});
-    await Deno.remove(output).catch(() => {});
-  }
-}
-
 /** Run section 4. */
 export async function benchResources(config: BenchConfig): Promise<Section> {
   const ms = config.quick ? 2000 : 5000;
@@ -160,7 +118,7 @@ export async function benchResources(config: BenchConfig): Promise<Section> {
     config.log(`resources: raw Deno floor with ${idleClients} idle sockets, heartbeats ${hb} ms`);
     const floor = await withFloor(
       hb,
-      false,
+      0,
       (pid, port) =>
         idleLoad(
           pid,
@@ -217,7 +175,7 @@ export async function benchResources(config: BenchConfig): Promise<Section> {
     const done = await generator.go();
     return { cpu: (cpuSeconds(pid) - cpu0) / done.seconds, rate: done.events / done.seconds };
   };
-  const pacedFloor = await withFloor(250, true, (pid, port) => pacedCpu(pid, paced(port, true)));
+  const pacedFloor = await withFloor(250, 5, (pid, port) => pacedCpu(pid, paced(port, true)));
   await withServer([], async (server) => {
     const run = await pacedCpu(server.pid, paced(server.port, false));
     rows.push({
