@@ -203,7 +203,7 @@ export async function benchResources(config: BenchConfig): Promise<Section> {
       "the traffic makes.",
     "Raw Deno floor: bench/_idle_floor.ts, a plain Deno TCP server with no padlink code, " +
       "measured in the same run with the same clients (without the handshake) and the same " +
-      "heartbeats both ways; for the 10 × 1,000 events/s row it also writes a 70-byte line " +
+      "heartbeats both ways; for the 10 × 1,000 events/s row it also writes a 71-byte line " +
       "per event to a file, one write per read, as --json does.",
     "The idle client is lib/forwarder.ts fed by lib/sdl2's SdlInput (headless, one virtual " +
       "controller): the same wiring as padlink-client. Its SDL worker polls every 1 ms while " +
