@@ -147,3 +147,52 @@ Deno.test("client: a missing SDL2 is one line that says how to install it", asyn
   assert.match(lines[0]!, /PADLINK_SDL2|apt-get install libsdl2-2.0-0/);
   assert.equal(server.events().filter((e) => e.type === "connect").length, 0);
 });
+
+Deno.test("client --record writes a replay that plays back to the same server output", async () => {
+  const file = await writeReplay([
+    { t: 0, type: "pad", pad: 0, attached: true, name: "Recorded Pad" },
+    { t: 20, type: "button", pad: 0, button: "y", pressed: true },
+    { t: 40, type: "axis", pad: 0, axis: "leftx", value: 0.25 },
+    { t: 60, type: "key", key: "Left", scancode: "Left", pressed: true },
+    { t: 80, type: "key", key: "Left", scancode: "Left", pressed: false },
+    { t: 100, type: "button", pad: 0, button: "y", pressed: false },
+    { t: 120, type: "pad", pad: 0, attached: false },
+  ]);
+  const record = await Deno.makeTempFile({ suffix: ".jsonl" });
+  await using server = await startServer(["--no-auth"]);
+  const live = spawnEntrypoint("client.ts", [
+    "--port",
+    String(server.port),
+    "--name",
+    "live",
+    "--no-window",
+    "--virtual",
+    file,
+    "--record",
+    record,
+  ], HEADLESS);
+  assert.equal((await live.exit(30000)).code, 0, live.stderr.text);
+  const replayed = spawnEntrypoint("client.ts", [
+    "--port",
+    String(server.port),
+    "--name",
+    "again",
+    "--replay",
+    record,
+  ]);
+  assert.equal((await replayed.exit()).code, 0, replayed.stderr.text);
+  await server.stdout.waitFor(
+    () => server.events().filter((e) => e.type === "disconnect").length === 2,
+    5000,
+    "two disconnects",
+  );
+  const of = (client: string) =>
+    inputEvents(server.events().filter((e) => e.client === client && e.type !== "disconnect"));
+  assert.ok(of("live").length >= 7, JSON.stringify(of("live")));
+  assert.deepEqual(of("again"), of("live"));
+  // The recording holds what was sent, with times, in the replay format.
+  const lines = (await Deno.readTextFile(record)).trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(lines.every((l) => typeof l.t === "number"));
+  await Deno.remove(file);
+  await Deno.remove(record);
+});
