@@ -147,7 +147,7 @@ export class PadlinkConnection {
     const timeoutMs = options.timeoutMs ?? 5000;
     let conn: Deno.Conn;
     try {
-      conn = await withTimeout(
+      conn = await connectWithTimeout(
         Deno.connect({ hostname: options.host, port: options.port, transport: "tcp" }),
         timeoutMs,
         () =>
@@ -482,13 +482,26 @@ function describeConnectError(error: unknown): string {
   return String(error);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+/** Race a connect against a timer; a connection that arrives too late is closed, not leaked. */
+function connectWithTimeout(
+  connecting: Promise<Deno.TcpConn>,
+  ms: number,
+  onTimeout: () => Error,
+): Promise<Deno.TcpConn> {
   let timer: Timer | undefined;
+  let timedOut = false;
+  connecting.then((conn) => {
+    if (timedOut) conn.close();
+  }, () => {});
   return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => timer = setTimeout(() => reject(onTimeout()), ms)),
-  ]).finally(() => clearTimeout(timer)) as Promise<T>;
-  // A connect that completes after the timeout is closed by the caller's process exit.
+    connecting,
+    new Promise<never>((_, reject) =>
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(onTimeout());
+      }, ms)
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Hands frames to the handshake one at a time, then to the session. */

@@ -17,7 +17,6 @@ import {
   axisIndex,
   BUTTON_NAMES,
   buttonIndex,
-  dequantizeAxis,
   type InputEvent,
   MAX_PAD,
   quantizeAxis,
@@ -612,7 +611,7 @@ export class InputEncoder {
 
   /** Bytes ready to send. */
   get length(): number {
-    return this.#frames.length + (this.#frames.inFrame ? 0 : 0);
+    return this.#frames.length;
   }
 
   /** Append one input event. */
@@ -690,6 +689,3 @@ function checkIndex(index: number, kind: string, name: string): number {
   if (index < 0) throw new RangeError(`unknown ${kind} name "${name}"`);
   return index;
 }
-
-/** Turn a decoded axis back into the value a consumer sees. */
-export { dequantizeAxis };

@@ -6,6 +6,8 @@
  */
 
 import assert from "node:assert/strict";
+import { mulberry32 } from "./_test_random.ts";
+import { concatBytes } from "./bytes.ts";
 import { type Recorded, RecordingSink } from "./_test_sink.ts";
 import { encodeFrame, FRAME_HEADER_SIZE, FrameDecoder, FrameError } from "./frame.ts";
 import {
@@ -47,18 +49,6 @@ function readSeed(): number {
   }
   if (fromEnv !== undefined && fromEnv !== "") return Number(fromEnv) >>> 0;
   return crypto.getRandomValues(new Uint32Array(1))[0]!;
-}
-
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 class Fuzzer {
@@ -240,17 +230,7 @@ function randomStream(f: Fuzzer): Uint8Array {
   return concat(frames);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** Split `stream` into random chunks: single bytes, small pieces, or all at once. */
 function chunksOf(f: Fuzzer, stream: Uint8Array): Uint8Array[] {

@@ -95,9 +95,8 @@ export function parseReplay(text: string): ReplayEntry[] {
       throw new ReplayError(line, `"client" must be a string`);
     }
     const event = parseEvent(record, line);
-    const problem = sequenceProblem(state, event);
+    const problem = applyInSequence(state, event);
     if (problem) throw new ReplayError(line, problem);
-    state.apply(event);
     entries.push({ t, event, line });
   }
   return entries;
@@ -165,12 +164,13 @@ function parseEvent(record: Record<string, unknown>, line: number): InputEvent {
   }
 }
 
-function sequenceProblem(state: InputState, event: InputEvent): string | null {
+/** Why `event` cannot follow `state`, or null; applies the event when it can. */
+function applyInSequence(state: InputState, event: InputEvent): string | null {
   switch (event.type) {
     case "pad":
       if (event.attached && state.hasPad(event.pad)) return `pad ${event.pad} is already attached`;
       if (!event.attached && !state.hasPad(event.pad)) return `pad ${event.pad} is not attached`;
-      return null;
+      break;
     case "button":
     case "axis":
       if (!state.hasPad(event.pad)) {
@@ -178,14 +178,9 @@ function sequenceProblem(state: InputState, event: InputEvent): string | null {
       }
       break;
   }
-  const probe = cloneApply(state, event);
-  return probe ? null : `${describe(event)} changes nothing (it repeats the previous state)`;
-}
-
-function cloneApply(state: InputState, event: InputEvent): boolean {
-  const copy = new InputState();
-  for (const e of state.snapshot()) copy.apply(e);
-  return copy.apply(event);
+  return state.apply(event)
+    ? null
+    : `${describe(event)} changes nothing (it repeats the previous state)`;
 }
 
 function describe(event: InputEvent): string {

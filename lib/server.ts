@@ -26,11 +26,10 @@ import {
 import { BackpressureError, FramedConnection, isDisconnectError } from "./connection.ts";
 import { FrameError } from "./frame.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "./rate_limit.ts";
-import { AXIS_NAMES, BUTTON_NAMES, type InputEvent, InputState } from "./input.ts";
+import { AXIS_NAMES, BUTTON_NAMES, dequantizeAxis, type InputEvent, InputState } from "./input.ts";
 import {
   CLIENT_SESSION_TYPES,
   decodeJoin,
-  dequantizeAxis,
   encodeGoodbye,
   encodeHello,
   encodePing,
@@ -460,7 +459,7 @@ class Session implements MessageSink {
       }
     } finally {
       clearTimeout(this.#handshakeTimer);
-      await this.#finish();
+      this.#finish();
     }
   }
 
@@ -645,7 +644,7 @@ class Session implements MessageSink {
 
   #finished = false;
 
-  async #finish(): Promise<void> {
+  #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#link.close();
@@ -659,7 +658,6 @@ class Session implements MessageSink {
       });
       this.#server.releaseName(this.name);
     }
-    await Promise.resolve();
   }
 
   // MessageSink: every input is checked against the state, so a consumer

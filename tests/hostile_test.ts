@@ -26,18 +26,10 @@ import {
   waitClosed,
   writeReplay,
 } from "./_fault_util.ts";
+import { mulberry32 } from "../lib/_test_random.ts";
 
-/** Deterministic random numbers (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic random numbers, so a failure can be replayed. */
+const prng = mulberry32;
 
 const SEED = Number(Deno.env.get("PADLINK_FUZZ_SEED") ?? 0x5eed);
 const random = prng(SEED);

@@ -14,7 +14,7 @@ import type { ClientTlsOptions } from "../tls.ts";
 import { Forwarder, type ForwarderEnd } from "../forwarder.ts";
 import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay.ts";
 import type { SdlInput } from "../sdl2/source.ts";
-import { DEFAULT_PORT } from "../server.ts";
+import { DEFAULT_PORT, validateClientName } from "../server.ts";
 import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
 import {
   env,
@@ -152,10 +152,9 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     throw new UsageError("--repair pairs with the token; with --ca there is nothing to pair");
   }
   const name = values.name ?? defaultName();
-  if (name.trim() === "" || new TextEncoder().encode(name).length > 64 || /[#\p{Cc}]/u.test(name)) {
-    throw new UsageError(
-      `--name must be 1 to 64 bytes without '#' or control characters, got ${JSON.stringify(name)}`,
-    );
+  const nameProblem = validateClientName(name);
+  if (nameProblem) {
+    throw new UsageError(`--name ${JSON.stringify(name)}: ${nameProblem}; pick another name`);
   }
   return {
     host: values.host ?? "127.0.0.1",
