@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Forwarder } from "../lib/forwarder.ts";
+import { Forwarder } from "../lib/client/forwarder.ts";
 import { SdlInput } from "../lib/sdl2/source.ts";
 
 const port = Number(Deno.args[0]);

@@ -22,8 +22,8 @@
  * @module
  */
 
-import { FrameDecoder } from "../lib/frame.ts";
-import { newNonce } from "../lib/auth.ts";
+import { FrameDecoder } from "../lib/wire/frame.ts";
+import { newNonce } from "../lib/trust/auth.ts";
 import {
   decodeWelcome,
   encodeGoodbye,
@@ -33,7 +33,7 @@ import {
   InputEncoder,
   MessageType,
   PROTOCOL_VERSION,
-} from "../lib/protocol.ts";
+} from "../lib/wire/protocol.ts";
 import { Pacer } from "./_util.ts";
 
 /** What the generator is asked to do. */

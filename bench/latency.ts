@@ -21,9 +21,9 @@
  * @module
  */
 
-import { Forwarder } from "../lib/forwarder.ts";
-import { BUTTON_NAMES, type ButtonName, type InputEvent } from "../lib/input.ts";
-import { parseReplay } from "../lib/replay.ts";
+import { Forwarder } from "../lib/client/forwarder.ts";
+import { BUTTON_NAMES, type ButtonName, type InputEvent } from "../lib/input/model.ts";
+import { parseReplay } from "../lib/replay/replay.ts";
 import {
   type BenchConfig,
   Pacer,

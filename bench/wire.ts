@@ -6,8 +6,8 @@
  * @module
  */
 
-import { PadlinkConnection } from "../lib/client.ts";
-import type { InputEvent } from "../lib/input.ts";
+import { PadlinkConnection } from "../lib/client/client.ts";
+import type { InputEvent } from "../lib/input/model.ts";
 import { type BenchConfig, type Row, type Section, sleep, startServer } from "./_util.ts";
 
 /** Wire sizes of other tools per state update, as quoted in the project reference. */

@@ -23,16 +23,16 @@
  * @module
  */
 
-export * from "./input.ts";
-export * from "./frame.ts";
+export * from "./input/model.ts";
+export * from "./wire/frame.ts";
 export {
   InputEncoder,
   MessageType,
   PROTOCOL_VERSION,
   ProtocolError,
   SessionDecoder,
-} from "./protocol.ts";
-export { formatToken, generateToken, normalizeToken } from "./auth.ts";
+} from "./wire/protocol.ts";
+export { formatToken, generateToken, normalizeToken } from "./trust/auth.ts";
 export {
   type ClientInputEvent,
   type ConnectEvent,
@@ -42,11 +42,16 @@ export {
   PadlinkServer,
   type ServerEvent,
   type ServerOptions,
-} from "./server.ts";
-export { type CloseInfo, ConnectError, type ConnectOptions, PadlinkConnection } from "./client.ts";
-export { Forwarder, type ForwarderEnd, type ForwarderOptions } from "./forwarder.ts";
-export { parseReplay, playReplay, type ReplayEntry, ReplayError } from "./replay.ts";
-export { Recorder, replayLine } from "./recorder.ts";
-export { formatHuman, formatJson, LineWriter } from "./format.ts";
+} from "./server/server.ts";
+export {
+  type CloseInfo,
+  ConnectError,
+  type ConnectOptions,
+  PadlinkConnection,
+} from "./client/client.ts";
+export { Forwarder, type ForwarderEnd, type ForwarderOptions } from "./client/forwarder.ts";
+export { parseReplay, playReplay, type ReplayEntry, ReplayError } from "./replay/replay.ts";
+export { Recorder, replayLine } from "./replay/recorder.ts";
+export { formatHuman, formatJson, LineWriter } from "./outputs/format.ts";
 export { SdlInput, type SdlInputOptions } from "./sdl2/source.ts";
 export { Sdl2NotFoundError } from "./sdl2/library.ts";

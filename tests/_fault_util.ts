@@ -9,8 +9,8 @@
  */
 
 import denoJson from "../deno.json" with { type: "json" };
-import { computeProof, newNonce, tokenKey } from "../lib/auth.ts";
-import { FrameDecoder } from "../lib/frame.ts";
+import { computeProof, newNonce, tokenKey } from "../lib/trust/auth.ts";
+import { FrameDecoder } from "../lib/wire/frame.ts";
 import {
   decodeHello,
   decodeRefuse,
@@ -20,7 +20,7 @@ import {
   MessageType,
   messageTypeOf,
   PROTOCOL_VERSION,
-} from "../lib/protocol.ts";
+} from "../lib/wire/protocol.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 

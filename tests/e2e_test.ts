@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { BUTTON_NAMES } from "../lib/input.ts";
-import { encodeHello, MAGIC } from "../lib/protocol.ts";
+import { BUTTON_NAMES } from "../lib/input/model.ts";
+import { encodeHello, MAGIC } from "../lib/wire/protocol.ts";
 import { compileFlags, ROOT, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 /** A session touching every button, every axis, and a few keys. */

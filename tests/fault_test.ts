@@ -8,10 +8,10 @@
  */
 
 import assert from "node:assert/strict";
-import { PadlinkConnection } from "../lib/client.ts";
-import { encodeFrame } from "../lib/frame.ts";
-import { encodePing, MessageType, SESSION_ID_SIZE } from "../lib/protocol.ts";
-import { PadlinkServer, type ServerEvent } from "../lib/server.ts";
+import { PadlinkConnection } from "../lib/client/client.ts";
+import { encodeFrame } from "../lib/wire/frame.ts";
+import { encodePing, MessageType, SESSION_ID_SIZE } from "../lib/wire/protocol.ts";
+import { PadlinkServer, type ServerEvent } from "../lib/server/server.ts";
 import {
   clientArgs,
   holdingReplay,

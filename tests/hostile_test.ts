@@ -7,8 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { newNonce } from "../lib/auth.ts";
-import { encodeFrame } from "../lib/frame.ts";
+import { newNonce } from "../lib/trust/auth.ts";
+import { encodeFrame } from "../lib/wire/frame.ts";
 import {
   decodeRefuse,
   encodeJoin,
@@ -16,7 +16,7 @@ import {
   MessageType,
   PROTOCOL_VERSION,
   RefuseCode,
-} from "../lib/protocol.ts";
+} from "../lib/wire/protocol.ts";
 import {
   clientArgs,
   rawJoin,
@@ -26,7 +26,7 @@ import {
   waitClosed,
   writeReplay,
 } from "./_fault_util.ts";
-import { mulberry32 } from "../lib/_test_random.ts";
+import { mulberry32 } from "../lib/wire/_test_random.ts";
 
 /** Deterministic random numbers, so a failure can be replayed. */
 const prng = mulberry32;

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { AXIS_NAMES, BUTTON_NAMES } from "../lib/input.ts";
+import { AXIS_NAMES, BUTTON_NAMES } from "../lib/input/model.ts";
 import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 import { findWindow, retry, run, withXvfb } from "./_xvfb.ts";
 

@@ -1,7 +1,7 @@
 // Real X11 keyboard input through SDL2: Xvfb provides a display, xdotool types
 // into the padlink window. Needs xvfb and xdotool (`sh tools/ensure_deps.sh`).
 import assert from "node:assert/strict";
-import type { InputEvent } from "../lib/input.ts";
+import type { InputEvent } from "../lib/input/model.ts";
 import { SdlInput } from "../lib/sdl2/source.ts";
 import { closeWindow, findWindow, retry, run, WAIT_MS, withXvfb } from "./_xvfb.ts";
 

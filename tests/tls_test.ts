@@ -13,9 +13,9 @@ import {
   createCa,
   issueServerCertificate,
   loadOrCreateServerIdentity,
-} from "../lib/certificate.ts";
-import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "../lib/known_hosts.ts";
-import { derToPem, PADLINK_TLS_NAME, pemToDers } from "../lib/tls.ts";
+} from "../lib/trust/certificate.ts";
+import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "../lib/trust/known_hosts.ts";
+import { derToPem, PADLINK_TLS_NAME, pemToDers } from "../lib/trust/tls.ts";
 import { type Proc, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 const REPLAY = [

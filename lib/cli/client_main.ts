@@ -6,15 +6,15 @@
  */
 
 import { parseArgs } from "node:util";
-import { normalizeToken, TokenError } from "../auth.ts";
-import { ConnectError } from "../client.ts";
-import { defaultConfigDir } from "../config_dir.ts";
-import { PairingError, resolveClientTls } from "../pairing.ts";
-import type { ClientTlsOptions } from "../tls.ts";
-import { Forwarder, type ForwarderEnd } from "../forwarder.ts";
-import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay.ts";
+import { normalizeToken, TokenError } from "../trust/auth.ts";
+import { ConnectError } from "../client/client.ts";
+import { defaultConfigDir } from "../trust/config_dir.ts";
+import { PairingError, resolveClientTls } from "../trust/pairing.ts";
+import type { ClientTlsOptions } from "../trust/tls.ts";
+import { Forwarder, type ForwarderEnd } from "../client/forwarder.ts";
+import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay/replay.ts";
 import type { SdlInput } from "../sdl2/source.ts";
-import { DEFAULT_PORT, validateClientName } from "../server.ts";
+import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
 import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
 import {
   env,

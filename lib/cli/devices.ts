@@ -7,11 +7,11 @@
  * @module
  */
 
-import type { Forwarder, ForwarderEnd } from "../forwarder.ts";
-import type { InputEvent } from "../input.ts";
-import type { ReplayEntry } from "../replay.ts";
-import { playReplay } from "../replay.ts";
-import { Recorder } from "../recorder.ts";
+import type { Forwarder, ForwarderEnd } from "../client/forwarder.ts";
+import type { InputEvent } from "../input/model.ts";
+import type { ReplayEntry } from "../replay/replay.ts";
+import { playReplay } from "../replay/replay.ts";
+import { Recorder } from "../replay/recorder.ts";
 import { Sdl2NotFoundError } from "../sdl2/library.ts";
 import { SdlInput } from "../sdl2/source.ts";
 import { onStopSignal } from "./common.ts";

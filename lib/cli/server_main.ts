@@ -7,11 +7,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { generateToken, normalizeToken, TokenError } from "../auth.ts";
-import type { ServerIdentity } from "../certificate.ts";
-import { defaultConfigDir } from "../config_dir.ts";
-import { pairingPort, PairingServer } from "../pairing.ts";
-import { formatHuman, formatJson, LineWriter } from "../format.ts";
+import { generateToken, normalizeToken, TokenError } from "../trust/auth.ts";
+import type { ServerIdentity } from "../trust/certificate.ts";
+import { defaultConfigDir } from "../trust/config_dir.ts";
+import { pairingPort, PairingServer } from "../trust/pairing.ts";
+import { formatHuman, formatJson, LineWriter } from "../outputs/format.ts";
 import {
   DEFAULT_MAX_CLIENTS,
   DEFAULT_PORT,
@@ -19,7 +19,7 @@ import {
   PadlinkServer,
   type ServerEvent,
   type ServerOptions,
-} from "../server.ts";
+} from "../server/server.ts";
 import {
   env,
   EXIT_FAILURE,
@@ -189,7 +189,7 @@ export async function serverMain(args: string[]): Promise<number> {
   let token = options.token;
   if (options.tls) {
     // Loaded only with --tls: the certificate library is large.
-    const certificates = await import("../certificate.ts");
+    const certificates = await import("../trust/certificate.ts");
     try {
       if (options.tls === "generate") {
         identityDir = options.configDir ?? defaultConfigDir();

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { InputEvent } from "../input.ts";
+import type { InputEvent } from "../input/model.ts";
 
 /** Index in the control `Int32Array` of the count of commands posted. */
 export const CONTROL_POSTED = 0;

@@ -11,7 +11,7 @@
  * @module
  */
 
-export type { InputEvent } from "../input.ts";
+export type { InputEvent } from "../input/model.ts";
 export { DEFAULT_DEADZONE, DEFAULT_RATE_HZ, SdlInput, type SdlInputOptions } from "./source.ts";
 export {
   loadSdl2,

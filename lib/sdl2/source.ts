@@ -24,7 +24,7 @@ import {
   buttonIndex,
   type ButtonName,
   type InputEvent,
-} from "../input.ts";
+} from "../input/model.ts";
 import { Sdl2NotFoundError } from "./library.ts";
 import {
   CONTROL_LENGTH,

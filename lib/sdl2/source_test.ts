@@ -1,7 +1,13 @@
 // These tests drive real SDL2 through FFI with virtual controllers. They fail
 // (with Sdl2NotFoundError's install advice) when SDL2 is missing.
 import assert from "node:assert/strict";
-import { AXIS_NAMES, BUTTON_NAMES, type InputEvent, isTrigger, quantizeAxis } from "../input.ts";
+import {
+  AXIS_NAMES,
+  BUTTON_NAMES,
+  type InputEvent,
+  isTrigger,
+  quantizeAxis,
+} from "../input/model.ts";
 import { Sdl2NotFoundError } from "./library.ts";
 import { SdlInput } from "./source.ts";
 

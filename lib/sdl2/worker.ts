@@ -16,7 +16,7 @@
  * @module
  */
 
-import { AXIS_NAMES, BUTTON_NAMES, isTrigger } from "../input.ts";
+import { AXIS_NAMES, BUTTON_NAMES, isTrigger } from "../input/model.ts";
 import {
   decodeEvent,
   encodeKeyboardEvent,
@@ -41,7 +41,7 @@ import {
   type WorkerInit,
   type WorkerReport,
 } from "./messages.ts";
-import { InputPipeline } from "./pipeline.ts";
+import { InputPipeline } from "../input/pipeline.ts";
 
 /** The parts of a module worker's global scope used here. */
 interface WorkerScope {

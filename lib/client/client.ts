@@ -1,0 +1,561 @@
+/**
+ * The client side of one padlink connection: connect, complete the
+ * handshake, send input batches (one write each), answer heartbeats, and
+ * say goodbye so that nothing sent is lost.
+ *
+ * Reconnecting and resyncing live one level up, in `forwarder.ts`.
+ *
+ * @module
+ */
+
+import { computeProof, newNonce, tokenKey, verifyProof } from "../trust/auth.ts";
+import { FramedConnection, isDisconnectError } from "../net/connection.ts";
+import { FrameError } from "../wire/frame.ts";
+import type { InputEvent } from "../input/model.ts";
+import { type ClientTlsOptions, TlsUpgradeError, upgradeClient } from "../trust/tls.ts";
+import {
+  decodeHello,
+  decodeRefuse,
+  decodeWelcome,
+  encodeJoin,
+  encodePing,
+  GoodbyeCode,
+  HEARTBEAT_FRAME,
+  HELLO_FLAG_AUTH,
+  InputEncoder,
+  type MessageSink,
+  MessageType,
+  messageTypeOf,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  RefuseCode,
+  SERVER_SESSION_TYPES,
+  SessionDecoder,
+} from "../wire/protocol.ts";
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Why a connection attempt failed; `kind` tells the caller what to say. */
+export type ConnectFailure =
+  | "unreachable"
+  | "not-padlink"
+  | "version"
+  | "token-required"
+  | "token-wrong"
+  | "server-auth"
+  | "refused"
+  | "timeout"
+  | "closed"
+  | "tls-untrusted"
+  | "not-tls"
+  | "tls-failed"
+  | "rate-limited";
+
+/** A connection attempt that failed, with a message meant for the user. */
+export class ConnectError extends Error {
+  /** What went wrong. */
+  readonly kind: ConnectFailure;
+
+  /** Create the error. */
+  constructor(kind: ConnectFailure, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConnectError";
+    this.kind = kind;
+  }
+
+  /** Whether trying again later could succeed (false for a wrong token or version). */
+  get retryable(): boolean {
+    return this.kind === "unreachable" || this.kind === "timeout" || this.kind === "closed" ||
+      this.kind === "refused";
+  }
+}
+
+/** Options for {@linkcode PadlinkConnection.open}. */
+export interface ConnectOptions {
+  /** Server host name or address. */
+  host: string;
+  /** Server port. */
+  port: number;
+  /** Name to ask for; the server may add `#2` if it is taken. */
+  name: string;
+  /** Shared token; omit for a server started with `--no-auth`. */
+  token?: string;
+  /** Time allowed to connect and complete the handshake, in ms. Default 5000. */
+  timeoutMs?: number;
+  /** Heartbeat interval when idle, in ms; default: what the server asks for. */
+  heartbeatMs?: number;
+  /** Speak TLS, trusting only what this says (see `pairing.ts` resolveClientTls). */
+  tls?: ClientTlsOptions;
+  /**
+   * A 16-byte id kept across reconnects, so a server that still holds this
+   * client's old connection replaces it and keeps the name (see
+   * `JOIN_FLAG_SESSION` in `protocol.ts`). `Forwarder` sets one.
+   */
+  session?: Uint8Array;
+  /** Called when the server asks for rumble. */
+  onRumble?: (pad: number, low: number, high: number, durationMs: number) => void;
+}
+
+/** How a connection ended. */
+export interface CloseInfo {
+  /** Human-readable reason. */
+  reason: string;
+  /** True when the server said it is shutting down. */
+  serverShutdown: boolean;
+}
+
+/** One established connection to a padlink server. */
+export class PadlinkConnection {
+  /** The name the server assigned. */
+  readonly name: string;
+  /** The server's address as `host:port`. */
+  readonly peer: string;
+  /** Silence after which the server is presumed gone, in ms. */
+  readonly timeoutMs: number;
+  /** Resolves when the connection has ended, for any reason. */
+  readonly closed: Promise<CloseInfo>;
+
+  readonly #link: FramedConnection;
+  readonly #encoder = new InputEncoder();
+  readonly #heartbeatMs: number;
+  #ticker: Timer | undefined;
+  #ackWaiter: (() => void) | null = null;
+  #closeInfo: CloseInfo | null = null;
+
+  private constructor(
+    link: FramedConnection,
+    name: string,
+    timeoutMs: number,
+    heartbeatMs: number,
+    closed: Promise<CloseInfo>,
+  ) {
+    this.#link = link;
+    this.name = name;
+    this.peer = link.peer;
+    this.timeoutMs = timeoutMs;
+    this.#heartbeatMs = heartbeatMs;
+    this.closed = closed;
+  }
+
+  /**
+   * Connect and complete the handshake.
+   *
+   * @throws {ConnectError} with a message for the user.
+   */
+  static async open(options: ConnectOptions): Promise<PadlinkConnection> {
+    const where = `${options.host}:${options.port}`;
+    const timeoutMs = options.timeoutMs ?? 5000;
+    let conn: Deno.Conn;
+    try {
+      conn = await connectWithTimeout(
+        Deno.connect({ hostname: options.host, port: options.port, transport: "tcp" }),
+        timeoutMs,
+        () =>
+          new ConnectError(
+            "unreachable",
+            `cannot reach ${where}: no answer within ${timeoutMs} ms`,
+          ),
+      );
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      throw new ConnectError(
+        "unreachable",
+        `cannot reach ${where}: ${describeConnectError(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (options.tls) {
+      try {
+        conn = await upgradeClient(conn as Deno.TcpConn, options.tls, where, timeoutMs);
+      } catch (error) {
+        if (error instanceof TlsUpgradeError) {
+          throw new ConnectError(error.kind, error.message, { cause: error });
+        }
+        throw error;
+      }
+    }
+    const link = new FramedConnection(conn);
+    const inbox = new Inbox();
+    const reading = link.readFrames((payload) => inbox.deliver(payload));
+    reading.then(() => inbox.end(null), (error) => inbox.end(error));
+    const timer = setTimeout(() => inbox.timeout(), timeoutMs);
+    try {
+      const first = await inbox.next(where).catch((error) => {
+        throw options.tls ? error : suggestTls(error);
+      });
+      const hello = decodeHelloOrExplain(first, where);
+      if (hello.version !== PROTOCOL_VERSION) {
+        throw new ConnectError(
+          "version",
+          `the server at ${where} speaks padlink protocol v${hello.version}; this client speaks v${PROTOCOL_VERSION}. Use matching versions of padlink-server and padlink-client`,
+        );
+      }
+      const authRequired = (hello.flags & HELLO_FLAG_AUTH) !== 0;
+      const key = options.token !== undefined ? await tokenKey(options.token) : null;
+      if (authRequired && !key) {
+        throw new ConnectError(
+          "token-required",
+          `the server at ${where} requires a token: pass the token it printed with --token or the PADLINK_TOKEN environment variable`,
+        );
+      }
+      const clientNonce = newNonce();
+      const proof = authRequired && key
+        ? await computeProof(key, "join", {
+          serverNonce: hello.nonce,
+          clientNonce,
+          name: options.name,
+          channelBinding: options.tls?.channelBinding,
+        })
+        : new Uint8Array(0);
+      link.send(encodeJoin({
+        version: PROTOCOL_VERSION,
+        flags: 0,
+        name: options.name,
+        nonce: clientNonce,
+        proof,
+        session: options.session,
+      }));
+      const reply = await inbox.next(where);
+      if (messageTypeOf(reply) === MessageType.REFUSE) {
+        const refuse = decodeRefuse(reply);
+        throw refusalError(refuse.code, refuse.reason, where);
+      }
+      const welcome = decodeWelcome(reply);
+      if (authRequired && key) {
+        const ok = await verifyProof(key, "welcome", {
+          serverNonce: hello.nonce,
+          clientNonce,
+          name: welcome.name,
+          channelBinding: options.tls?.channelBinding,
+        }, welcome.proof);
+        if (!ok) {
+          throw new ConnectError(
+            "server-auth",
+            `the server at ${where} could not prove it knows the token; it may be an impostor`,
+          );
+        }
+      }
+      clearTimeout(timer);
+      let resolveClosed!: (info: CloseInfo) => void;
+      const closed = new Promise<CloseInfo>((resolve) => resolveClosed = resolve);
+      const heartbeatMs = options.heartbeatMs ?? Math.max(20, welcome.heartbeatMs || 250);
+      const connection = new PadlinkConnection(
+        link,
+        welcome.name,
+        welcome.timeoutMs || 1000,
+        heartbeatMs,
+        closed,
+      );
+      connection.#start(inbox, reading, resolveClosed, options);
+      return connection;
+    } catch (error) {
+      clearTimeout(timer);
+      link.close();
+      await reading.catch(() => {});
+      if (error instanceof ConnectError) throw error;
+      if (error instanceof ProtocolError || error instanceof FrameError) {
+        throw new ConnectError(
+          "not-padlink",
+          `${where} does not speak the padlink protocol (${error.message}); check --host and --port`,
+          { cause: error },
+        );
+      }
+      throw new ConnectError(
+        "closed",
+        `connection to ${where} failed: ${describeConnectError(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  #start(
+    inbox: Inbox,
+    reading: Promise<void>,
+    resolveClosed: (info: CloseInfo) => void,
+    options: ConnectOptions,
+  ): void {
+    const decoder = new SessionDecoder(SERVER_SESSION_TYPES);
+    const sink: MessageSink = {
+      padAttach: () => {},
+      padDetach: () => {},
+      button: () => {},
+      axis: () => {},
+      key: () => {},
+      goodbye: (code, reason) => {
+        if (code === GoodbyeCode.ACK) {
+          this.#finish({ reason: "closed gracefully", serverShutdown: false });
+        } else {
+          this.#finish({
+            reason: reason === "" ? "the server said goodbye" : `the server said: ${reason}`,
+            serverShutdown: code === GoodbyeCode.SERVER_SHUTDOWN,
+          });
+        }
+        this.#link.close();
+      },
+      ping: (id) => this.#trySend(encodePing(MessageType.PONG, id)),
+      pong: () => {},
+      rumble: (pad, low, high, ms) => options.onRumble?.(pad, low, high, ms),
+    };
+    const onFrame = (payload: Uint8Array) => {
+      if (payload.length > 0) decoder.decode(payload, sink);
+    };
+    // Frames that arrived with the WELCOME, then everything after it.
+    inbox.redirect(onFrame);
+    this.#closedResolver = resolveClosed;
+    // Whatever ended the read loop, the socket is done: close it so that a
+    // client that reconnects for days does not leak one per drop.
+    reading.then(
+      () => this.#finish({ reason: "the server closed the connection", serverShutdown: false }),
+      (error) => this.#finish({ reason: describeConnectError(error), serverShutdown: false }),
+    ).finally(() => this.#link.close());
+    const tick = Math.max(10, Math.min(this.#heartbeatMs, this.timeoutMs / 8));
+    let lastTick = performance.now();
+    this.#ticker = setInterval(() => {
+      const now = performance.now();
+      // Judge silence up to the previous tick, so a stall of this process
+      // (bytes waiting unread) is not taken for a dead server.
+      const heardBy = lastTick;
+      lastTick = now;
+      if (heardBy - this.#link.lastReceived > this.timeoutMs) {
+        this.#finish({
+          reason: `no traffic from the server for ${this.timeoutMs} ms`,
+          serverShutdown: false,
+        });
+        this.#link.close();
+      } else if (now - this.#link.lastSent >= this.#heartbeatMs) {
+        this.#trySend(HEARTBEAT_FRAME);
+      }
+    }, tick);
+  }
+
+  #closedResolver: ((info: CloseInfo) => void) | null = null;
+
+  #finish(info: CloseInfo): void {
+    if (this.#closeInfo) return;
+    this.#closeInfo = info;
+    clearInterval(this.#ticker);
+    this.#ackWaiter?.();
+    this.#closedResolver?.(info);
+  }
+
+  /** Whether the connection is still up. */
+  get isOpen(): boolean {
+    return this.#closeInfo === null;
+  }
+
+  /** Bytes sent on this connection so far. */
+  get bytesSent(): number {
+    return this.#link.bytesSent;
+  }
+
+  /** Bytes received on this connection so far. */
+  get bytesReceived(): number {
+    return this.#link.bytesReceived;
+  }
+
+  /**
+   * Send a batch of input events in one write.
+   *
+   * @returns false when the connection is no longer up.
+   */
+  send(events: readonly InputEvent[]): boolean {
+    if (!this.isOpen || events.length === 0) return this.isOpen;
+    for (const event of events) this.#encoder.add(event);
+    return this.#trySend(this.#encoder.take());
+  }
+
+  #trySend(bytes: Uint8Array): boolean {
+    try {
+      this.#link.send(bytes);
+      return true;
+    } catch (error) {
+      this.#finish({ reason: describeConnectError(error), serverShutdown: false });
+      this.#link.close();
+      return false;
+    }
+  }
+
+  /**
+   * Say goodbye and wait until the server confirms it has processed
+   * everything sent before (or `timeoutMs` passes), then close.
+   *
+   * @returns true when the server confirmed.
+   */
+  async goodbye(reason = "", timeoutMs = 2000): Promise<boolean> {
+    if (!this.isOpen) return false;
+    const encoder = new InputEncoder();
+    encoder.goodbye({ code: GoodbyeCode.NORMAL, reason });
+    const acked = new Promise<void>((resolve) => this.#ackWaiter = resolve);
+    if (!this.#trySend(encoder.take())) return false;
+    let timer: Timer | undefined;
+    await Promise.race([acked, new Promise((resolve) => timer = setTimeout(resolve, timeoutMs))]);
+    clearTimeout(timer);
+    const confirmed = this.#closeInfo?.reason === "closed gracefully";
+    this.close();
+    return confirmed;
+  }
+
+  /** Close at once. */
+  close(): void {
+    this.#finish({ reason: "closed", serverShutdown: false });
+    this.#link.close();
+  }
+}
+
+function decodeHelloOrExplain(payload: Uint8Array, where: string) {
+  if (messageTypeOf(payload) === MessageType.REFUSE) {
+    const refuse = decodeRefuse(payload);
+    throw refusalError(refuse.code, refuse.reason, where);
+  }
+  try {
+    return decodeHello(payload);
+  } catch (error) {
+    throw new ConnectError(
+      "not-padlink",
+      `${where} is not a padlink server (${(error as Error).message}); check --host and --port`,
+      { cause: error },
+    );
+  }
+}
+
+function refusalError(code: number, reason: string, where: string): ConnectError {
+  switch (code) {
+    case RefuseCode.TOKEN_WRONG:
+      return new ConnectError(
+        "token-wrong",
+        `the server at ${where} refused the token (${reason}): use the token padlink-server printed, via --token or PADLINK_TOKEN`,
+      );
+    case RefuseCode.TOKEN_REQUIRED:
+      return new ConnectError(
+        "token-required",
+        `the server at ${where} requires a token: pass the token it printed with --token or PADLINK_TOKEN`,
+      );
+    case RefuseCode.VERSION:
+      return new ConnectError(
+        "version",
+        `the server at ${where} refused our protocol version (${reason}); use matching versions of padlink-server and padlink-client`,
+      );
+    case RefuseCode.RATE_LIMITED:
+      return new ConnectError(
+        "rate-limited",
+        `the server at ${where} refused the connection: ${reason} (after repeated wrong tokens)`,
+      );
+    default:
+      return new ConnectError(
+        "refused",
+        `the server at ${where} refused the connection: ${reason}`,
+      );
+  }
+}
+
+/** No greeting from the server: a TLS server waits for a TLS client to speak first. */
+function suggestTls(error: unknown): unknown {
+  if (error instanceof ConnectError && (error.kind === "closed" || error.kind === "timeout")) {
+    return new ConnectError(
+      error.kind,
+      `${error.message}; the server sent no greeting, so it may use TLS: if it was started with --tls, pass --tls to the client`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+function describeConnectError(error: unknown): string {
+  if (error instanceof Deno.errors.ConnectionRefused) {
+    return "connection refused (is padlink-server running there? check --host and --port)";
+  }
+  if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the server";
+  if (isDisconnectError(error)) return "connection lost";
+  if (error instanceof ProtocolError || error instanceof FrameError) {
+    return `protocol error from the server: ${error.message}`;
+  }
+  if (error instanceof Error) {
+    if (/failed to lookup|name resolution|Name or service not known/i.test(error.message)) {
+      return "unknown host name (check --host)";
+    }
+    return error.message;
+  }
+  return String(error);
+}
+
+/** Race a connect against a timer; a connection that arrives too late is closed, not leaked. */
+function connectWithTimeout(
+  connecting: Promise<Deno.TcpConn>,
+  ms: number,
+  onTimeout: () => Error,
+): Promise<Deno.TcpConn> {
+  let timer: Timer | undefined;
+  let timedOut = false;
+  connecting.then((conn) => {
+    if (timedOut) conn.close();
+  }, () => {});
+  return Promise.race([
+    connecting,
+    new Promise<never>((_, reject) =>
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(onTimeout());
+      }, ms)
+    ),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Hands frames to the handshake one at a time, then to the session. */
+class Inbox {
+  #frames: Uint8Array[] = [];
+  #waiter: ((frame: Uint8Array | Error) => void) | null = null;
+  #ended: Error | null = null;
+  #redirect: ((payload: Uint8Array) => void) | null = null;
+
+  deliver(payload: Uint8Array): void {
+    if (this.#redirect) return this.#redirect(payload);
+    if (payload.length === 0) return; // Heartbeats carry nothing for the handshake.
+    const copy = payload.slice();
+    if (this.#waiter) {
+      const waiter = this.#waiter;
+      this.#waiter = null;
+      waiter(copy);
+    } else {
+      if (this.#frames.length > 16) throw new ProtocolError("too many frames during the handshake");
+      this.#frames.push(copy);
+    }
+  }
+
+  end(error: unknown): void {
+    this.#ended = error instanceof Error
+      ? error
+      : new ConnectError("closed", "the server closed the connection during the handshake");
+    this.#waiter?.(this.#ended);
+    this.#waiter = null;
+  }
+
+  timeout(): void {
+    this.end(new ConnectError("timeout", "the server did not complete the handshake in time"));
+  }
+
+  next(where: string): Promise<Uint8Array> {
+    const frame = this.#frames.shift();
+    if (frame) return Promise.resolve(frame);
+    if (this.#ended) return Promise.reject(this.#wrap(this.#ended, where));
+    return new Promise((resolve, reject) => {
+      this.#waiter = (value) =>
+        value instanceof Error ? reject(this.#wrap(value, where)) : resolve(value);
+    });
+  }
+
+  #wrap(error: Error, where: string): Error {
+    if (error instanceof ConnectError) {
+      return new ConnectError(error.kind, `${where}: ${error.message}`);
+    }
+    return error;
+  }
+
+  redirect(onFrame: (payload: Uint8Array) => void): void {
+    this.#redirect = onFrame;
+    for (const frame of this.#frames.splice(0)) onFrame(frame);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Keeps a client forwarding across connection loss: it tracks the current
+ * input state, sends only changes, reconnects with capped exponential
+ * backoff and jitter, and after each reconnect sends a snapshot of the
+ * current state (never the history missed while disconnected).
+ *
+ * @module
+ */
+
+import { type CloseInfo, ConnectError, type ConnectOptions, PadlinkConnection } from "./client.ts";
+import { type InputEvent, InputState } from "../input/model.ts";
+import { SESSION_ID_SIZE } from "../wire/protocol.ts";
+
+/** Options for {@linkcode Forwarder}. */
+export interface ForwarderOptions extends ConnectOptions {
+  /** Reconnect after a lost connection. Default true. */
+  reconnect?: boolean;
+  /** First reconnect delay, in ms. Default 100. */
+  backoffInitialMs?: number;
+  /** Longest reconnect delay, in ms. Default 5000. */
+  backoffMaxMs?: number;
+  /** Status lines for the user (connected, lost, retrying). */
+  onStatus?: (message: string) => void;
+  /** Connection state changes, for a window title. */
+  onState?: (state: "connected" | "reconnecting" | "closed") => void;
+}
+
+/** Why a forwarder stopped. */
+export interface ForwarderEnd {
+  /** Human-readable reason. */
+  reason: string;
+  /** True when it stopped because of an error the user must fix. */
+  failed: boolean;
+  /** The error when there was one. */
+  error?: ConnectError;
+}
+
+/**
+ * Next reconnect delay: exponential from `initialMs`, capped at `maxMs`,
+ * with "full jitter" between half and all of it so that many clients do not
+ * reconnect in lockstep.
+ */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + Math.random() * ceiling / 2;
+}
+
+/** A client that stays connected and in sync. */
+export class Forwarder {
+  readonly #options: ForwarderOptions;
+  readonly #state = new InputState();
+  #connection: PadlinkConnection | null = null;
+  #stopping = false;
+  #endResolve!: (end: ForwarderEnd) => void;
+  #wakeRetry: (() => void) | null = null;
+  /** Resolves when the forwarder has stopped for good. */
+  readonly done: Promise<ForwarderEnd>;
+
+  /**
+   * Create a forwarder; call {@linkcode start} to connect. Unless `session`
+   * is given, one random session id is used for every (re)connection, so the
+   * server can hand the name back to this forwarder after a drop it has not
+   * noticed yet.
+   */
+  constructor(options: ForwarderOptions) {
+    this.#options = {
+      ...options,
+      session: options.session ?? crypto.getRandomValues(new Uint8Array(SESSION_ID_SIZE)),
+    };
+    this.done = new Promise((resolve) => this.#endResolve = resolve);
+  }
+
+  /** The name the server assigned on the current connection. */
+  get name(): string | null {
+    return this.#connection?.name ?? null;
+  }
+
+  /** The current connection, if up. */
+  get connection(): PadlinkConnection | null {
+    return this.#connection?.isOpen ? this.#connection : null;
+  }
+
+  /** The input state as the devices report it now. */
+  get state(): InputState {
+    return this.#state;
+  }
+
+  /**
+   * Connect for the first time. A failure here is reported to the caller
+   * rather than retried, so a wrong host or token fails fast.
+   *
+   * @throws {ConnectError}
+   */
+  async start(): Promise<void> {
+    const connection = await PadlinkConnection.open(this.#options);
+    this.#adopt(connection);
+  }
+
+  #adopt(connection: PadlinkConnection): void {
+    this.#connection = connection;
+    this.#options.onState?.("connected");
+    // Resync: whatever is held now, not what happened while away.
+    connection.send(this.#state.snapshot());
+    connection.closed.then((info) => this.#onClosed(connection, info));
+  }
+
+  #onClosed(connection: PadlinkConnection, info: CloseInfo): void {
+    if (this.#connection !== connection || this.#stopping) return;
+    this.#connection = null;
+    if (!(this.#options.reconnect ?? true)) {
+      this.#options.onState?.("closed");
+      this.#endResolve({ reason: info.reason, failed: !info.serverShutdown });
+      return;
+    }
+    this.#options.onStatus?.(`connection lost (${info.reason}); reconnecting`);
+    this.#options.onState?.("reconnecting");
+    this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    const initial = this.#options.backoffInitialMs ?? 100;
+    const max = this.#options.backoffMaxMs ?? 5000;
+    for (let attempt = 0; !this.#stopping; attempt++) {
+      const delay = backoffDelay(attempt, initial, max);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.#wakeRetry = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wakeRetry = null;
+      if (this.#stopping) return;
+      try {
+        const connection = await PadlinkConnection.open(this.#options);
+        if (this.#stopping) {
+          connection.close();
+          return;
+        }
+        this.#options.onStatus?.(
+          `reconnected to ${connection.peer} as ${connection.name} after ${attempt + 1} attempt(s)`,
+        );
+        this.#adopt(connection);
+        return;
+      } catch (error) {
+        const failure = error instanceof ConnectError ? error : null;
+        if (failure && !failure.retryable) {
+          this.#stopping = true;
+          this.#options.onState?.("closed");
+          this.#endResolve({ reason: failure.message, failed: true, error: failure });
+          return;
+        }
+        this.#options.onStatus?.(
+          `reconnect attempt ${attempt + 1} failed (${(error as Error).message}); retrying`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Record new input and send what changed, in one write. Events that
+   * change nothing are dropped. While disconnected the state is still
+   * tracked, so the next connection starts from the truth.
+   *
+   * @returns the events that changed the state (what was sent).
+   */
+  push(events: readonly InputEvent[]): InputEvent[] {
+    const changed: InputEvent[] = [];
+    for (const event of events) if (this.#state.apply(event)) changed.push(event);
+    if (changed.length > 0) this.#connection?.send(changed);
+    return changed;
+  }
+
+  /**
+   * Stop gracefully: release everything held, say goodbye, and wait until
+   * the server confirms it has processed everything.
+   *
+   * @returns true when the server confirmed.
+   */
+  async stop(reason = ""): Promise<boolean> {
+    if (this.#stopping) return false;
+    this.#stopping = true;
+    this.#wakeRetry?.();
+    const connection = this.#connection;
+    this.#connection = null;
+    let confirmed = false;
+    if (connection?.isOpen) {
+      const releases = this.#state.neutralEvents().filter((e) => e.type !== "pad");
+      connection.send(releases);
+      confirmed = await connection.goodbye(reason);
+    }
+    this.#options.onState?.("closed");
+    this.#endResolve({ reason: "stopped", failed: false });
+    return confirmed;
+  }
+}

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import {
+  BackpressureError,
+  DEFAULT_MAX_QUEUED_BYTES,
+  FramedConnection,
+  READ_BUFFER_SIZE,
+  YIELD_AFTER_BYTES,
+} from "./connection.ts";
+import { encodeFrame, FrameDecoder } from "../wire/frame.ts";
+
+/** A connected pair of loopback TCP sockets. */
+async function socketPair(): Promise<[Deno.TcpConn, Deno.TcpConn, () => void]> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const [a, b] = await Promise.all([
+    Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port }),
+    listener.accept(),
+  ]);
+  listener.close();
+  const close = () => {
+    for (const conn of [a, b]) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  };
+  return [a, b, close];
+}
+
+Deno.test("FramedConnection.send keeps frames whole and in order while a write is in flight", async () => {
+  const [a, b, close] = await socketPair();
+  try {
+    const link = new FramedConnection(a);
+    const count = 20000;
+    for (let i = 0; i < count; i++) {
+      link.send(encodeFrame(new Uint8Array([i >> 8, i & 0xff, 0xab])));
+    }
+    const decoder = new FrameDecoder();
+    const seen: number[] = [];
+    const buffer = new Uint8Array(4096);
+    while (seen.length < count) {
+      const n = await b.read(buffer);
+      if (n === null) break;
+      decoder.push(buffer.subarray(0, n), (payload) => {
+        assert.equal(payload.length, 3);
+        seen.push((payload[0]! << 8) | payload[1]!);
+      });
+    }
+    assert.equal(seen.length, count);
+    assert.ok(seen.every((value, i) => value === (i & 0xffff)));
+    await link.drain();
+    assert.equal(link.queuedBytes, 0);
+    assert.equal(link.bytesSent, count * 5);
+    link.close();
+  } finally {
+    close();
+  }
+});
+
+Deno.test("FramedConnection.send throws BackpressureError for a peer that never reads, holding at most the limit", async () => {
+  const [a, _b, close] = await socketPair();
+  try {
+    const link = new FramedConnection(a);
+    const frame = encodeFrame(new Uint8Array(1000));
+    let error: unknown = null;
+    let most = 0;
+    // Bounded: 200 MB is far past any socket buffer plus the queue.
+    for (let i = 0; i < 200_000 && error === null; i++) {
+      try {
+        link.send(frame);
+      } catch (e) {
+        error = e;
+      }
+      most = Math.max(most, link.queuedBytes);
+      if (i % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assert.ok(error instanceof BackpressureError, String(error));
+    assert.match((error as Error).message, /peer is not reading: \d+ bytes queued, limit 262144/);
+    assert.ok(most <= DEFAULT_MAX_QUEUED_BYTES, `${most} bytes queued`);
+    link.close();
+  } finally {
+    close();
+  }
+});
+
+Deno.test("FramedConnection.readFrames lets timers run while a peer floods it", async () => {
+  const [a, b, close] = await socketPair();
+  try {
+    // 4 MiB of heartbeats (empty frames), written ahead so the socket is full.
+    const flood = new Uint8Array(4 * 1024 * 1024);
+    const writing = (async () => {
+      for (let offset = 0; offset < flood.length;) {
+        offset += await b.write(flood.subarray(offset));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const link = new FramedConnection(a);
+    let frames = 0;
+    let framesWhenTimerRan = -1;
+    const timer = setTimeout(() => framesWhenTimerRan = frames, 0);
+    const reading = link.readFrames(() => {
+      frames++;
+      if (frames === flood.length / 2) link.close();
+    });
+    await writing;
+    await reading;
+    clearTimeout(timer);
+    assert.equal(frames, flood.length / 2);
+    // Without yielding the timer would run only after the whole backlog.
+    assert.ok(framesWhenTimerRan >= 0, "the timer never ran");
+    assert.ok(
+      framesWhenTimerRan * 2 <= YIELD_AFTER_BYTES + READ_BUFFER_SIZE,
+      `the timer ran only after ${framesWhenTimerRan * 2} bytes`,
+    );
+  } finally {
+    close();
+  }
+});

@@ -1,0 +1,245 @@
+import assert from "node:assert/strict";
+import { AXIS_LABELS, BUTTON_LABELS, formatHuman, formatJson, LineWriter } from "./format.ts";
+import { AXIS_NAMES, BUTTON_NAMES } from "../input/model.ts";
+import type { ServerEvent } from "../server/server.ts";
+
+/** One event of every type, with the object its JSON line must parse to (in key order). */
+const EVERY_EVENT: [ServerEvent, string, Record<string, unknown>][] = [
+  [
+    { type: "listening", host: "127.0.0.1", port: 7175, auth: true, protocol: 1 },
+    "listening on 127.0.0.1:7175 (protocol v1, token required)",
+    { type: "listening", host: "127.0.0.1", port: 7175, auth: true, protocol: 1 },
+  ],
+  [
+    { type: "listening", host: "::", port: 0, auth: false, protocol: 1 },
+    "listening on :::0 (protocol v1, no auth)",
+    { type: "listening", host: "::", port: 0, auth: false, protocol: 1 },
+  ],
+  [
+    { type: "connect", client: "alice", addr: "127.0.0.1:51234" },
+    "alice connected from 127.0.0.1:51234",
+    { type: "connect", client: "alice", addr: "127.0.0.1:51234" },
+  ],
+  [
+    { type: "disconnect", client: "alice", addr: "[::1]:5", reason: "timed out after 1000 ms" },
+    "alice disconnected (timed out after 1000 ms)",
+    { type: "disconnect", client: "alice", addr: "[::1]:5", reason: "timed out after 1000 ms" },
+  ],
+  [
+    { type: "pad", client: "alice", pad: 0, attached: true, name: "Xbox Series X Controller" },
+    "alice pad0 attached: Xbox Series X Controller",
+    { type: "pad", client: "alice", pad: 0, attached: true, name: "Xbox Series X Controller" },
+  ],
+  [
+    { type: "pad", client: "alice", pad: 15, attached: false },
+    "alice pad15 detached",
+    { type: "pad", client: "alice", pad: 15, attached: false },
+  ],
+  [
+    { type: "button", client: "alice", pad: 0, button: "a", pressed: true },
+    "alice pad0 A pressed",
+    { type: "button", client: "alice", pad: 0, button: "a", pressed: true },
+  ],
+  [
+    { type: "button", client: "bob", pad: 2, button: "dpup", pressed: false },
+    "bob pad2 D-pad up released",
+    { type: "button", client: "bob", pad: 2, button: "dpup", pressed: false },
+  ],
+  [
+    { type: "axis", client: "alice", pad: 0, axis: "leftx", value: 0.52 },
+    "alice pad0 left stick x 0.52",
+    { type: "axis", client: "alice", pad: 0, axis: "leftx", value: 0.52 },
+  ],
+  [
+    { type: "axis", client: "alice", pad: 1, axis: "righttrigger", value: 0 },
+    "alice pad1 right trigger 0",
+    { type: "axis", client: "alice", pad: 1, axis: "righttrigger", value: 0 },
+  ],
+  [
+    { type: "key", client: "alice", key: "Up", scancode: "Up", pressed: true },
+    "alice key Up pressed",
+    { type: "key", client: "alice", key: "Up", scancode: "Up", pressed: true },
+  ],
+  [
+    { type: "key", client: "alice", key: "Z", scancode: "Y", pressed: false },
+    "alice key Z released",
+    { type: "key", client: "alice", key: "Z", scancode: "Y", pressed: false },
+  ],
+];
+
+Deno.test("formatHuman writes one readable line for every event type", () => {
+  for (const [event, human] of EVERY_EVENT) assert.equal(formatHuman(event), human);
+});
+
+Deno.test("formatHuman labels every button and axis", () => {
+  for (const button of BUTTON_NAMES) {
+    const line = formatHuman({ type: "button", client: "c", pad: 1, button, pressed: true });
+    assert.equal(line, `c pad1 ${BUTTON_LABELS[button]} pressed`);
+  }
+  for (const axis of AXIS_NAMES) {
+    const line = formatHuman({ type: "axis", client: "c", pad: 1, axis, value: -0.25 });
+    assert.equal(line, `c pad1 ${AXIS_LABELS[axis]} -0.25`);
+  }
+  assert.equal(new Set(Object.values(BUTTON_LABELS)).size, BUTTON_NAMES.length);
+  assert.equal(new Set(Object.values(AXIS_LABELS)).size, AXIS_NAMES.length);
+});
+
+Deno.test("formatJson writes every event type with keys in contract order", () => {
+  for (const [event, , expected] of EVERY_EVENT) {
+    const line = formatJson(event);
+    assert.ok(!line.includes("\n"), line);
+    const parsed = JSON.parse(line);
+    assert.deepEqual(parsed, expected);
+    // deepEqual ignores key order; the contract does not.
+    assert.deepEqual(Object.keys(parsed), Object.keys(expected), line);
+    const order = Object.keys(parsed);
+    assert.equal(order[0], "type");
+    if (event.type !== "listening") assert.equal(order[1], "client");
+  }
+});
+
+Deno.test("formatJson writes every button and axis name as the contract spells it", () => {
+  for (const button of BUTTON_NAMES) {
+    const line = formatJson({ type: "button", client: "c", pad: 0, button, pressed: false });
+    assert.equal(JSON.parse(line).button, button);
+  }
+  for (const axis of AXIS_NAMES) {
+    for (const value of [-1, -0.0001, 0, 0.5, 1]) {
+      const line = formatJson({ type: "axis", client: "c", pad: 0, axis, value });
+      assert.deepEqual(JSON.parse(line), { type: "axis", client: "c", pad: 0, axis, value });
+    }
+  }
+});
+
+const ODD_STRINGS = [
+  'say "hi"',
+  "back\\slash",
+  "new\nline",
+  "tab\tand\rreturn",
+  "nul\u0000bell\u0007",
+  "ジョイパッド",
+  "🎮 pad",
+  "line\u2028separator\u2029",
+  "lone \ud800 surrogate",
+  "</script>",
+  "",
+];
+
+Deno.test("formatJson escapes odd names in every string field", () => {
+  for (const odd of ODD_STRINGS) {
+    const events: ServerEvent[] = [
+      { type: "connect", client: odd, addr: odd },
+      { type: "disconnect", client: odd, addr: odd, reason: odd },
+      { type: "pad", client: odd, pad: 0, attached: true, name: odd },
+      { type: "pad", client: odd, pad: 0, attached: false },
+      { type: "button", client: odd, pad: 0, button: "a", pressed: true },
+      { type: "axis", client: odd, pad: 0, axis: "leftx", value: 1 },
+      { type: "key", client: odd, key: odd, scancode: odd, pressed: true },
+      { type: "listening", host: odd, port: 1, auth: true, protocol: 1 },
+    ];
+    for (const event of events) {
+      const line = formatJson(event);
+      assert.ok(!/[\n\r]/.test(line), `a raw line break in ${line}`);
+      assert.deepEqual(JSON.parse(line), event, JSON.stringify(odd));
+    }
+  }
+});
+
+Deno.test("formatJson writes a pad attached without a name with an empty name", () => {
+  const line = formatJson({ type: "pad", client: "a", pad: 1, attached: true });
+  assert.deepEqual(JSON.parse(line), {
+    type: "pad",
+    client: "a",
+    pad: 1,
+    attached: true,
+    name: "",
+  });
+});
+
+/** A SyncWriter that records each write; it may accept at most `maxPerCall` bytes a call. */
+class RecordingWriter {
+  readonly calls: Uint8Array[] = [];
+  constructor(readonly maxPerCall = Infinity, readonly failAfter = Infinity) {}
+  writeSync(bytes: Uint8Array): number {
+    if (this.calls.length >= this.failAfter) throw new Deno.errors.BrokenPipe("reader went away");
+    const n = Math.min(bytes.length, this.maxPerCall);
+    this.calls.push(bytes.slice(0, n));
+    return n;
+  }
+  text(): string {
+    const all = new Uint8Array(this.calls.reduce((n, c) => n + c.length, 0));
+    let offset = 0;
+    for (const call of this.calls) {
+      all.set(call, offset);
+      offset += call.length;
+    }
+    return new TextDecoder().decode(all);
+  }
+}
+
+Deno.test("LineWriter writes a burst of lines in one write on the next microtask", async () => {
+  const target = new RecordingWriter();
+  const writer = new LineWriter(target);
+  const lines = Array.from({ length: 1000 }, (_, i) => `line ${i} ✓`);
+  for (const line of lines) writer.write(line);
+  assert.equal(target.calls.length, 0, "nothing is written synchronously");
+  await Promise.resolve();
+  assert.equal(target.calls.length, 1);
+  assert.equal(target.text(), lines.join("\n") + "\n");
+
+  // The next burst is another single write.
+  writer.write("later");
+  writer.write("still later");
+  await Promise.resolve();
+  assert.equal(target.calls.length, 2);
+  assert.equal(new TextDecoder().decode(target.calls[1]), "later\nstill later\n");
+});
+
+Deno.test("LineWriter flushes early at its limit and still uses few writes", async () => {
+  const target = new RecordingWriter();
+  const limit = 1000;
+  const writer = new LineWriter(target, limit);
+  const lines = Array.from({ length: 2000 }, (_, i) => `{"type":"button","n":${i}}`);
+  for (const line of lines) writer.write(line);
+  await Promise.resolve();
+  const expected = lines.join("\n") + "\n";
+  assert.equal(target.text(), expected);
+  const most = Math.ceil(expected.length / limit) + 1;
+  assert.ok(target.calls.length <= most, `${target.calls.length} writes for ${lines.length} lines`);
+  assert.ok(target.calls.length > 1, "the limit forced early writes");
+});
+
+Deno.test("LineWriter finishes partial writes in order", () => {
+  const target = new RecordingWriter(7);
+  const writer = new LineWriter(target);
+  const lines = ["ジョイパッド pressed", "🎮🎮🎮", "plain"];
+  for (const line of lines) writer.write(line);
+  writer.flush();
+  assert.ok(target.calls.length > 3);
+  assert.equal(target.text(), lines.join("\n") + "\n");
+  // An explicit flush leaves nothing for the microtask.
+  writer.flush();
+  assert.equal(target.text(), lines.join("\n") + "\n");
+});
+
+Deno.test("LineWriter reports a failed write once and drops later lines", async () => {
+  const target = new RecordingWriter(Infinity, 1);
+  const writer = new LineWriter(target);
+  const errors: unknown[] = [];
+  writer.onError = (error) => errors.push(error);
+  writer.write("first");
+  await Promise.resolve();
+  writer.write("second");
+  await Promise.resolve();
+  writer.write("third");
+  writer.flush();
+  assert.equal(target.text(), "first\n");
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof Deno.errors.BrokenPipe);
+});
+
+Deno.test("LineWriter rethrows a failed write by default", () => {
+  const writer = new LineWriter(new RecordingWriter(Infinity, 0));
+  writer.write("lost");
+  assert.throws(() => writer.flush(), Deno.errors.BrokenPipe);
+});

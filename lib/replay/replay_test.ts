@@ -1,0 +1,285 @@
+import assert from "node:assert/strict";
+import { formatJson } from "../outputs/format.ts";
+import type { InputEvent } from "../input/model.ts";
+import { parseReplay, playReplay, ReplayError } from "./replay.ts";
+
+const ATTACH0 = '{"t":0,"type":"pad","pad":0,"attached":true,"name":"Pad"}';
+
+/** `text` must fail to parse with a ReplayError for `line` whose message matches `pattern`. */
+function assertReplayError(text: string, line: number, pattern: RegExp): void {
+  assert.throws(() => parseReplay(text), (error: unknown) => {
+    assert.ok(error instanceof ReplayError, `expected ReplayError, got ${error}`);
+    assert.equal(error.line, line, `line of "${error.message}"`);
+    assert.ok(error.message.startsWith(`line ${line}: `), error.message);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("parseReplay reads a valid file with optional t and client and blank lines", () => {
+  const text = [
+    ATTACH0,
+    "",
+    '{"type":"button","pad":0,"button":"a","pressed":true}',
+    '   {"t":5,"client":"alice","type":"axis","pad":0,"axis":"leftx","value":0.5}',
+    "   ",
+    '{"t":5,"type":"key","key":"Up","scancode":"Up","pressed":true}\r',
+    '{"type":"button","pad":0,"button":"a","pressed":false}',
+    '{"t":12.5,"type":"axis","pad":0,"axis":"righttrigger","value":1}',
+    '{"type":"pad","pad":0,"attached":false}',
+    '{"t":12.5,"type":"pad","pad":15,"attached":true}',
+    "",
+  ].join("\n");
+  const entries = parseReplay(text);
+  assert.deepEqual(entries, [
+    { t: 0, line: 1, event: { type: "pad", pad: 0, attached: true, name: "Pad" } },
+    { t: 0, line: 3, event: { type: "button", pad: 0, button: "a", pressed: true } },
+    { t: 5, line: 4, event: { type: "axis", pad: 0, axis: "leftx", value: 0.5 } },
+    { t: 5, line: 6, event: { type: "key", key: "Up", scancode: "Up", pressed: true } },
+    { t: 5, line: 7, event: { type: "button", pad: 0, button: "a", pressed: false } },
+    { t: 12.5, line: 8, event: { type: "axis", pad: 0, axis: "righttrigger", value: 1 } },
+    { t: 12.5, line: 9, event: { type: "pad", pad: 0, attached: false } },
+    { t: 12.5, line: 10, event: { type: "pad", pad: 15, attached: true, name: "" } },
+  ]);
+});
+
+Deno.test("parseReplay accepts an empty file", () => {
+  assert.deepEqual(parseReplay(""), []);
+  assert.deepEqual(parseReplay("\n\n  \n"), []);
+});
+
+Deno.test("parseReplay accepts the server's --json input lines", () => {
+  const events: InputEvent[] = [
+    { type: "pad", pad: 2, attached: true, name: 'Odd "pad" ✓' },
+    { type: "button", pad: 2, button: "dpdown", pressed: true },
+    { type: "axis", pad: 2, axis: "lefty", value: -0.1234 },
+    { type: "axis", pad: 2, axis: "lefttrigger", value: 0 },
+    { type: "key", key: "Ä", scancode: "Apostrophe", pressed: true },
+    { type: "key", key: "Ä", scancode: "Apostrophe", pressed: false },
+    { type: "button", pad: 2, button: "dpdown", pressed: false },
+    { type: "pad", pad: 2, attached: false },
+  ];
+  // lefttrigger 0 would repeat the rest state, so move it first.
+  events.splice(3, 0, { type: "axis", pad: 2, axis: "lefttrigger", value: 0.5 });
+  const text = events.map((event) => formatJson({ ...event, client: "alice#2" })).join("\n");
+  assert.deepEqual(parseReplay(text).map((entry) => entry.event), events);
+});
+
+const PRESS_A = '{"type":"button","pad":0,"button":"a","pressed":true}';
+const MALFORMED: [string, string[], RegExp][] = [
+  ["bad JSON", ['{"t":0,'], /not valid JSON/],
+  ["an array", ["[1, 2]"], /expected a JSON object/],
+  ["a number", ["42"], /expected a JSON object/],
+  ["null", ["null"], /expected a JSON object/],
+  ["an unknown type", ['{"type":"mouse","x":1}'], /"type" must be .*got "mouse"/],
+  ["a missing type", ['{"pad":0}'], /"type" must be/],
+  ["a bad button name", ['{"type":"button","pad":0,"button":"A","pressed":true}'], /"button"/],
+  ["a missing button", ['{"type":"button","pad":0,"pressed":true}'], /"button" must be one of/],
+  ["a bad axis name", ['{"type":"axis","pad":0,"axis":"wheel","value":0}'], /"axis" must be/],
+  [
+    "a stick over 1",
+    ['{"type":"axis","pad":0,"axis":"leftx","value":1.5}'],
+    /"value" of leftx must be a number from -1 to 1/,
+  ],
+  ["a stick under -1", ['{"type":"axis","pad":0,"axis":"righty","value":-1.01}'], /"value"/],
+  [
+    "a negative trigger",
+    ['{"type":"axis","pad":0,"axis":"lefttrigger","value":-0.1}'],
+    /"value" of lefttrigger must be a number from 0 to 1/,
+  ],
+  ["a string value", ['{"type":"axis","pad":0,"axis":"leftx","value":"0.5"}'], /"value"/],
+  ["a missing value", ['{"type":"axis","pad":0,"axis":"leftx"}'], /"value"/],
+  ["t going backwards", [
+    '{"t":10,' + PRESS_A.slice(1),
+    '{"t":9.5,"type":"pad","pad":1,"attached":true}',
+  ], /goes back in time \(9\.5 after 10\)/],
+  ["a negative t", ['{"t":-1,' + PRESS_A.slice(1)], /"t" must be a number of milliseconds >= 0/],
+  ["a string t", ['{"t":"5",' + PRESS_A.slice(1)], /"t" must be a number/],
+  [
+    "input for an unattached pad",
+    ['{"type":"button","pad":1,"button":"a","pressed":true}'],
+    /pad 1 is not attached/,
+  ],
+  [
+    "an axis on an unattached pad",
+    ['{"type":"axis","pad":7,"axis":"leftx","value":0.5}'],
+    /pad 7 is not attached/,
+  ],
+  ["a repeated press", [PRESS_A, PRESS_A], /button a press on pad 0 changes nothing/],
+  [
+    "a release of a button not held",
+    ['{"type":"button","pad":0,"button":"b","pressed":false}'],
+    /changes nothing/,
+  ],
+  [
+    "an axis at its current value",
+    ['{"type":"axis","pad":0,"axis":"leftx","value":0}'],
+    /axis leftx = 0 on pad 0 changes nothing/,
+  ],
+  ["a repeated key press", [
+    '{"type":"key","key":"A","scancode":"A","pressed":true}',
+    '{"type":"key","key":"A","scancode":"A","pressed":true}',
+  ], /key A press changes nothing/],
+  [
+    "a missing key name",
+    ['{"type":"key","scancode":"A","pressed":true}'],
+    /"key" must be a non-empty string/,
+  ],
+  [
+    "an empty scancode",
+    ['{"type":"key","key":"A","scancode":"","pressed":true}'],
+    /"scancode" must be a non-empty string/,
+  ],
+  [
+    "a missing pressed",
+    ['{"type":"key","key":"A","scancode":"A"}'],
+    /"pressed" must be true or false/,
+  ],
+  ["a string pressed", ['{"type":"button","pad":0,"button":"a","pressed":"true"}'], /"pressed"/],
+  ["pad 16", ['{"type":"pad","pad":16,"attached":true}'], /"pad" must be an integer from 0 to 15/],
+  [
+    "pad -1",
+    ['{"type":"button","pad":-1,"button":"a","pressed":true}'],
+    /"pad" must be an integer/,
+  ],
+  ["a fractional pad", ['{"type":"pad","pad":0.5,"attached":false}'], /"pad" must be an integer/],
+  ["a pad attached twice", ['{"type":"pad","pad":0,"attached":true}'], /pad 0 is already attached/],
+  [
+    "a detach of a pad not attached",
+    ['{"type":"pad","pad":2,"attached":false}'],
+    /pad 2 is not attached/,
+  ],
+  [
+    "a non-string pad name",
+    ['{"type":"pad","pad":1,"attached":true,"name":5}'],
+    /"name" must be a string/,
+  ],
+  ["a non-string client", ['{"client":7,' + PRESS_A.slice(1)], /"client" must be a string/],
+];
+
+Deno.test("parseReplay names the line of each kind of malformed line", () => {
+  for (const [what, bad, pattern] of MALFORMED) {
+    // Two good lines and a blank line come first, so the bad line is line 4 or later.
+    const lines = [ATTACH0, "", '{"t":1,"type":"axis","pad":0,"axis":"lefty","value":0.25}'];
+    lines.push(...bad, '{"t":99,"type":"pad","pad":3,"attached":true}');
+    const badLine = lines.length - 1;
+    try {
+      assertReplayError(lines.join("\n"), badLine, pattern);
+    } catch (error) {
+      throw new Error(`case "${what}": ${(error as Error).message}`, { cause: error });
+    }
+  }
+});
+
+Deno.test("parseReplay reports the first bad line when there are several", () => {
+  assertReplayError([ATTACH0, "nope", "{also bad"].join("\n"), 2, /not valid JSON/);
+  assertReplayError("\n\n\n[]", 4, /expected a JSON object/);
+});
+
+function replayOf(lines: string[]) {
+  return parseReplay(lines.join("\n"));
+}
+
+/** Resolve `promise`, or fail after `ms` (the timer is always cleared). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("playReplay delivers entries in order, one batch per distinct t", async () => {
+  const entries = replayOf([
+    ATTACH0,
+    '{"type":"button","pad":0,"button":"a","pressed":true}',
+    '{"t":20,"type":"button","pad":0,"button":"a","pressed":false}',
+    '{"t":20,"type":"axis","pad":0,"axis":"leftx","value":-1}',
+    '{"t":20,"type":"key","key":"Up","scancode":"Up","pressed":true}',
+    '{"t":40,"type":"key","key":"Up","scancode":"Up","pressed":false}',
+    '{"t":41,"type":"pad","pad":0,"attached":false}',
+  ]);
+  const batches: InputEvent[][] = [];
+  await within(playReplay(entries, (events) => void batches.push(events)), 5000, "playReplay");
+  assert.deepEqual(
+    batches.map((batch) => batch.length),
+    [2, 3, 1, 1],
+  );
+  assert.deepEqual(batches.flat(), entries.map((entry) => entry.event));
+});
+
+Deno.test("playReplay waits for an async sink before the next batch", async () => {
+  const entries = replayOf([
+    ATTACH0,
+    '{"type":"button","pad":0,"button":"a","pressed":true}',
+    '{"type":"button","pad":0,"button":"a","pressed":false}',
+    '{"t":1,"type":"button","pad":0,"button":"b","pressed":true}',
+  ]);
+  const log: string[] = [];
+  let busy = false;
+  await within(
+    playReplay(entries, async (events) => {
+      assert.ok(!busy, "a batch arrived while the sink was still busy");
+      busy = true;
+      log.push(`start ${events.length}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      log.push("end");
+      busy = false;
+    }),
+    5000,
+    "playReplay",
+  );
+  assert.deepEqual(log, ["start 3", "end", "start 1", "end"]);
+});
+
+Deno.test("playReplay stops when aborted while waiting for a later t", async () => {
+  const entries = replayOf([
+    ATTACH0,
+    '{"t":60000,"type":"button","pad":0,"button":"a","pressed":true}',
+  ]);
+  const controller = new AbortController();
+  const batches: InputEvent[][] = [];
+  await within(
+    playReplay(entries, (events) => {
+      batches.push(events);
+      // Abort once the first batch is in; the second is a minute away.
+      setTimeout(() => controller.abort(), 1);
+    }, { signal: controller.signal }),
+    5000,
+    "an aborted playReplay",
+  );
+  assert.deepEqual(batches, [[entries[0]!.event]]);
+});
+
+Deno.test("playReplay stops when aborted from inside the sink", async () => {
+  const entries = replayOf([
+    ATTACH0,
+    '{"type":"button","pad":0,"button":"a","pressed":true}',
+    '{"t":1,"type":"button","pad":0,"button":"a","pressed":false}',
+  ]);
+  const controller = new AbortController();
+  let calls = 0;
+  await within(
+    playReplay(entries, () => {
+      calls++;
+      controller.abort();
+    }, { signal: controller.signal }),
+    5000,
+    "an aborted playReplay",
+  );
+  assert.equal(calls, 1);
+});
+
+Deno.test("playReplay sends nothing when the signal is already aborted", async () => {
+  const entries = replayOf([ATTACH0]);
+  let calls = 0;
+  await playReplay(entries, () => void calls++, { signal: AbortSignal.abort() });
+  await playReplay([], () => void calls++);
+  assert.equal(calls, 0);
+});

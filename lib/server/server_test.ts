@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { ConnectError, PadlinkConnection } from "../client/client.ts";
+import { FrameDecoder } from "../wire/frame.ts";
+import {
+  decodeHello,
+  decodeRefuse,
+  encodeJoin,
+  MessageType,
+  PROTOCOL_VERSION,
+  RefuseCode,
+} from "../wire/protocol.ts";
+import { PadlinkServer, type ServerEvent } from "./server.ts";
+
+async function startServer(options: Parameters<typeof PadlinkServer.start>[0] = {}) {
+  const events: ServerEvent[] = [];
+  const server = await PadlinkServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+  return { server, events, port: server.addr.port };
+}
+
+/** Read frames from a raw connection until `count` have arrived or EOF. */
+async function readFrames(conn: Deno.Conn, count: number): Promise<Uint8Array[]> {
+  const decoder = new FrameDecoder();
+  const frames: Uint8Array[] = [];
+  const buffer = new Uint8Array(4096);
+  while (frames.length < count) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    decoder.push(buffer.subarray(0, n), (payload) => frames.push(payload.slice()));
+  }
+  return frames;
+}
+
+Deno.test("PadlinkServer accepts a client with the right token and reports its input", async () => {
+  const { server, events, port } = await startServer({ token: "test-token-1234" });
+  await using _ = server;
+  assert.equal(server.token, "test-t0ke-n123-4");
+  const connection = await PadlinkConnection.open({
+    host: "127.0.0.1",
+    port,
+    name: "alice",
+    token: "TEST-TOKEN-1234",
+  });
+  assert.equal(connection.name, "alice");
+  connection.send([
+    { type: "pad", pad: 0, attached: true, name: "Pad" },
+    { type: "button", pad: 0, button: "b", pressed: true },
+  ]);
+  assert.equal(await connection.goodbye(), true);
+  await server.close();
+  assert.deepEqual(events.map((e) => e.type), [
+    "listening",
+    "connect",
+    "pad",
+    "button",
+    "button",
+    "pad",
+    "disconnect",
+  ]);
+  const release = events[4] as ServerEvent & { pressed: boolean };
+  assert.equal(release.pressed, false);
+});
+
+Deno.test("PadlinkServer refuses a wrong token and a missing one, reporting no input", async () => {
+  const { server, events, port } = await startServer({ token: "right-token-123" });
+  await using _ = server;
+  await assert.rejects(
+    PadlinkConnection.open({ host: "127.0.0.1", port, name: "eve", token: "wrong-token-123" }),
+    (error: unknown) => error instanceof ConnectError && error.kind === "token-wrong",
+  );
+  await assert.rejects(
+    PadlinkConnection.open({ host: "127.0.0.1", port, name: "eve" }),
+    (error: unknown) => error instanceof ConnectError && error.kind === "token-required",
+  );
+  assert.deepEqual(events.map((e) => e.type), ["listening"]);
+});
+
+Deno.test("PadlinkServer refuses a JOIN with another protocol version, with a reason", async () => {
+  const { server, port } = await startServer({ token: null });
+  await using _ = server;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const [hello] = await readFrames(conn, 1);
+    assert.equal(decodeHello(hello!).version, PROTOCOL_VERSION);
+    await conn.write(encodeJoin({
+      version: PROTOCOL_VERSION + 1,
+      flags: 0,
+      name: "future",
+      nonce: new Uint8Array(16),
+      proof: new Uint8Array(0),
+    }));
+    const [refuse] = await readFrames(conn, 1);
+    assert.equal(refuse![0], MessageType.REFUSE);
+    const decoded = decodeRefuse(refuse!);
+    assert.equal(decoded.code, RefuseCode.VERSION);
+    assert.match(decoded.reason, /protocol v1, client sent v2/);
+  } finally {
+    conn.close();
+  }
+});
+
+Deno.test("PadlinkServer gives colliding names distinct suffixes and frees them", async () => {
+  const { server, port } = await startServer({ token: null });
+  await using _ = server;
+  const open = () => PadlinkConnection.open({ host: "127.0.0.1", port, name: "alice" });
+  const first = await open();
+  const second = await open();
+  const third = await open();
+  assert.deepEqual([first.name, second.name, third.name], ["alice", "alice#2", "alice#3"]);
+  await second.goodbye();
+  const fourth = await open();
+  assert.equal(fourth.name, "alice#2");
+  for (const c of [first, third, fourth]) await c.goodbye();
+});
+
+Deno.test("PadlinkServer refuses clients past --max-clients and says why", async () => {
+  const { server, port } = await startServer({ token: null, maxClients: 1 });
+  await using _ = server;
+  const first = await PadlinkConnection.open({ host: "127.0.0.1", port, name: "a" });
+  await assert.rejects(
+    PadlinkConnection.open({ host: "127.0.0.1", port, name: "b" }),
+    (error: unknown) =>
+      error instanceof ConnectError && error.kind === "refused" &&
+      /server is full/.test(error.message),
+  );
+  await first.goodbye();
+});
+
+Deno.test("PadlinkServer.events yields listening first, then events in order", async () => {
+  const server = await PadlinkServer.start({ hostname: "127.0.0.1", port: 0, token: null });
+  const seen: string[] = [];
+  const consuming = (async () => {
+    for await (const event of server.events()) seen.push(event.type);
+  })();
+  const connection = await PadlinkConnection.open({
+    host: "127.0.0.1",
+    port: server.addr.port,
+    name: "it",
+  });
+  connection.send([{ type: "key", key: "A", scancode: "A", pressed: true }]);
+  await connection.goodbye();
+  await server.close();
+  await consuming;
+  assert.deepEqual(seen, ["listening", "connect", "key", "key", "disconnect"]);
+});
+
+Deno.test("PadlinkServer reports nothing from a connection that never completes its handshake", async () => {
+  const { server, events, port } = await startServer({ token: null, handshakeTimeoutMs: 200 });
+  await using _ = server;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    // Input frames without a JOIN: a button press, pad attach.
+    await conn.write(new Uint8Array([0, 3, MessageType.PAD_ATTACH, 0, 0]));
+    const frames = await readFrames(conn, 10); // HELLO, then EOF when dropped.
+    assert.equal(frames.length, 1);
+  } finally {
+    conn.close();
+  }
+  assert.deepEqual(events.map((e) => e.type), ["listening"]);
+});

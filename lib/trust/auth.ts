@@ -1,0 +1,152 @@
+/**
+ * Token auth for the handshake. The token never crosses the network: each
+ * side proves it knows the token with an HMAC-SHA-256 over both nonces, the
+ * name and the channel binding (empty on plain TCP, the server certificate's
+ * fingerprint under TLS). Proofs are checked with `crypto.subtle.verify`,
+ * which compares in constant time.
+ *
+ * @module
+ */
+
+import { concatBytes } from "../wire/bytes.ts";
+import { NONCE_SIZE } from "../wire/protocol.ts";
+
+/** Crockford's base32 alphabet: no I, L, O or U, so tokens are easy to read aloud. */
+const TOKEN_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** Characters in a generated token (5 bits each: 80 bits of entropy). */
+export const TOKEN_CHARS = 16;
+
+/** Fewest characters a user-chosen token may have after normalising. */
+export const MIN_TOKEN_CHARS = 8;
+
+/** A token that cannot be used, with the reason. */
+export class TokenError extends Error {
+  /** Create a token error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TokenError";
+  }
+}
+
+/**
+ * Generate a random token: 16 base32 characters (80 bits) in groups of
+ * four, for example `k7q2-m9xd-3fpa-wz8c`.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateToken } from "./auth.ts";
+ * const token = generateToken();
+ * if (!/^[0-9a-z]{4}(-[0-9a-z]{4}){3}$/.test(token)) throw new Error(token);
+ * ```
+ */
+export function generateToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_CHARS));
+  let token = "";
+  for (let i = 0; i < TOKEN_CHARS; i++) {
+    if (i > 0 && i % 4 === 0) token += "-";
+    token += TOKEN_ALPHABET[bytes[i]! & 31];
+  }
+  return token;
+}
+
+/**
+ * Normalise a token as typed by a person: case, dashes and spaces do not
+ * matter, and the look-alikes `i`/`l` read as `1` and `o` as `0`.
+ *
+ * @throws {TokenError} when the token is too short to be safe.
+ */
+export function normalizeToken(token: string): string {
+  const normalized = token.toLowerCase().replace(/[\s-]/g, "").replace(/[il]/g, "1")
+    .replace(/o/g, "0");
+  if (normalized.length < MIN_TOKEN_CHARS) {
+    throw new TokenError(
+      `the token must have at least ${MIN_TOKEN_CHARS} characters (dashes and spaces do not count)`,
+    );
+  }
+  return normalized;
+}
+
+/**
+ * Show a normalised token in groups of four, the way people read it out.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatToken } from "./auth.ts";
+ * if (formatToken("abcd1234efgh") !== "abcd-1234-efgh") throw new Error();
+ * ```
+ */
+export function formatToken(token: string): string {
+  return token.match(/.{1,4}/g)?.join("-") ?? token;
+}
+
+/** Fresh random nonce for a handshake. */
+export function newNonce(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(NONCE_SIZE));
+}
+
+/** What a proof binds: both nonces, the name, and the TLS channel if any. */
+export interface ProofContext {
+  serverNonce: Uint8Array;
+  clientNonce: Uint8Array;
+  /** The client's requested name (JOIN) or the assigned name (WELCOME). */
+  name: string;
+  /** SHA-256 of the server certificate under TLS; empty on plain TCP. */
+  channelBinding?: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+function proofInput(label: string, context: ProofContext): Uint8Array<ArrayBuffer> {
+  return concatBytes([
+    encoder.encode(label),
+    context.serverNonce,
+    context.clientNonce,
+    encoder.encode(context.name),
+    new Uint8Array([0]),
+    context.channelBinding ?? new Uint8Array(0),
+  ]);
+}
+
+/** The two directions of proof; distinct labels stop a reflected proof. */
+export type ProofRole = "join" | "welcome";
+
+/**
+ * Import a token as an HMAC-SHA-256 key.
+ *
+ * @throws {TokenError} (as a rejection) when the token is too short.
+ */
+export async function tokenKey(token: string): Promise<CryptoKey> {
+  return await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(normalizeToken(token)),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
+
+/** Compute the proof for `role` under `key`. */
+export async function computeProof(
+  key: CryptoKey,
+  role: ProofRole,
+  context: ProofContext,
+): Promise<Uint8Array> {
+  const mac = await crypto.subtle.sign("HMAC", key, proofInput(`padlink/1 ${role}\u0000`, context));
+  return new Uint8Array(mac);
+}
+
+/** Check a proof in constant time. */
+export function verifyProof(
+  key: CryptoKey,
+  role: ProofRole,
+  context: ProofContext,
+  proof: Uint8Array,
+): Promise<boolean> {
+  return crypto.subtle.verify(
+    "HMAC",
+    key,
+    new Uint8Array(proof),
+    proofInput(`padlink/1 ${role}\u0000`, context),
+  );
+}

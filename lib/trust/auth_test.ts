@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import {
+  computeProof,
+  formatToken,
+  generateToken,
+  MIN_TOKEN_CHARS,
+  newNonce,
+  normalizeToken,
+  type ProofContext,
+  TOKEN_CHARS,
+  TokenError,
+  tokenKey,
+  verifyProof,
+} from "./auth.ts";
+import { NONCE_SIZE, PROOF_SIZE } from "../wire/protocol.ts";
+
+/** Crockford base32 in groups of four: no i, l, o or u. */
+const TOKEN_FORMAT = /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/;
+
+Deno.test("generateToken makes 16 Crockford base32 characters in groups of four", () => {
+  for (let i = 0; i < 500; i++) {
+    const token = generateToken();
+    assert.match(token, TOKEN_FORMAT);
+    // A generated token is already normal, and reads back the same way.
+    const normal = normalizeToken(token);
+    assert.equal(normal.length, TOKEN_CHARS);
+    assert.equal(formatToken(normal), token);
+  }
+});
+
+Deno.test("generateToken makes distinct tokens using the whole alphabet", () => {
+  const tokens = new Set<string>();
+  const chars = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const token = generateToken();
+    tokens.add(token);
+    for (const c of token.replaceAll("-", "")) chars.add(c);
+  }
+  assert.equal(tokens.size, 2000);
+  assert.equal(chars.size, 32);
+});
+
+Deno.test("normalizeToken ignores case, dashes and spaces", () => {
+  assert.equal(normalizeToken("K7Q2-M9XD-3FPA-WZ8C"), "k7q2m9xd3fpawz8c");
+  assert.equal(normalizeToken(" k7q2 m9xd\t3fpa-wz8c \n"), "k7q2m9xd3fpawz8c");
+  assert.equal(normalizeToken("k7q2--m9xd"), "k7q2m9xd");
+});
+
+Deno.test("normalizeToken reads the look-alikes i, l and o as 1, 1 and 0", () => {
+  assert.equal(normalizeToken("IiLl-Oo01"), "11110001");
+  assert.equal(normalizeToken("h0la-h1la"), normalizeToken("HOLA-HILA"));
+});
+
+Deno.test("normalizeToken throws TokenError for a token that is too short", () => {
+  for (const short of ["", "abc", "abcd-efg", "  a b c d e f g  ", "----------"]) {
+    assert.throws(() => normalizeToken(short), (error: unknown) => {
+      assert.ok(error instanceof TokenError);
+      assert.equal(error.name, "TokenError");
+      assert.match(error.message, /token must have at least 8 characters/);
+      return true;
+    }, JSON.stringify(short));
+  }
+  assert.equal(normalizeToken("a".repeat(MIN_TOKEN_CHARS)), "aaaaaaaa");
+});
+
+Deno.test("formatToken groups characters in fours", () => {
+  assert.equal(formatToken("abcd1234efgh"), "abcd-1234-efgh");
+  assert.equal(formatToken("abcd12"), "abcd-12");
+  assert.equal(formatToken(""), "");
+});
+
+Deno.test("newNonce makes fresh 16-byte nonces", () => {
+  const a = newNonce();
+  const b = newNonce();
+  assert.equal(a.length, NONCE_SIZE);
+  assert.notDeepEqual(a, b);
+});
+
+function context(overrides: Partial<ProofContext> = {}): ProofContext {
+  return {
+    serverNonce: new Uint8Array(NONCE_SIZE).fill(1),
+    clientNonce: new Uint8Array(NONCE_SIZE).fill(2),
+    name: "alice",
+    ...overrides,
+  };
+}
+
+Deno.test("computeProof makes a 32-byte proof that verifyProof accepts", async () => {
+  const key = await tokenKey("k7q2-m9xd-3fpa-wz8c");
+  for (const role of ["join", "welcome"] as const) {
+    const proof = await computeProof(key, role, context());
+    assert.equal(proof.length, PROOF_SIZE);
+    assert.equal(await verifyProof(key, role, context(), proof), true);
+    // Deterministic for the same inputs.
+    assert.deepEqual(await computeProof(key, role, context()), proof);
+  }
+});
+
+Deno.test("verifyProof accepts the token however the user typed it", async () => {
+  const proof = await computeProof(await tokenKey("k7q2-m9xd-3fpa-wz8c"), "join", context());
+  for (const typed of ["K7Q2M9XD3FPAWZ8C", " k7q2 m9xd 3fpa wz8c ", "k7q2-m9xd-3fpa-wz8c"]) {
+    assert.equal(await verifyProof(await tokenKey(typed), "join", context(), proof), true, typed);
+  }
+});
+
+Deno.test("verifyProof rejects a wrong token", async () => {
+  const proof = await computeProof(await tokenKey("k7q2-m9xd-3fpa-wz8c"), "join", context());
+  for (const wrong of ["k7q2-m9xd-3fpa-wz8d", "x7q2-m9xd-3fpa-wz8c", "k7q2-m9xd-3fpa-wz8"]) {
+    assert.equal(await verifyProof(await tokenKey(wrong), "join", context(), proof), false, wrong);
+  }
+});
+
+Deno.test("verifyProof rejects a proof made for other nonces, name or channel", async () => {
+  const key = await tokenKey("k7q2-m9xd-3fpa-wz8c");
+  const proof = await computeProof(key, "join", context());
+  const flipped = (nonce: Uint8Array) => nonce.map((b, i) => i === 15 ? b ^ 1 : b);
+  const others: [string, ProofContext][] = [
+    ["another server nonce", context({ serverNonce: flipped(context().serverNonce) })],
+    ["another client nonce", context({ clientNonce: flipped(context().clientNonce) })],
+    [
+      "swapped nonces",
+      context({ serverNonce: context().clientNonce, clientNonce: context().serverNonce }),
+    ],
+    ["another name", context({ name: "alice#2" })],
+    ["another name's case", context({ name: "Alice" })],
+    ["a channel binding", context({ channelBinding: new Uint8Array(32).fill(7) })],
+  ];
+  for (const [what, other] of others) {
+    assert.equal(await verifyProof(key, "join", other, proof), false, what);
+  }
+  // Two different channel bindings (TLS certificate fingerprints) do not match either.
+  const bound = context({ channelBinding: new Uint8Array(32).fill(7) });
+  const boundProof = await computeProof(key, "join", bound);
+  assert.equal(await verifyProof(key, "join", bound, boundProof), true);
+  const otherCert = context({ channelBinding: new Uint8Array(32).fill(8) });
+  assert.equal(await verifyProof(key, "join", otherCert, boundProof), false);
+  assert.equal(await verifyProof(key, "join", context(), boundProof), false);
+});
+
+Deno.test("verifyProof rejects a proof made for the other role", async () => {
+  const key = await tokenKey("k7q2-m9xd-3fpa-wz8c");
+  const join = await computeProof(key, "join", context());
+  const welcome = await computeProof(key, "welcome", context());
+  assert.notDeepEqual(join, welcome);
+  // A server cannot reflect the client's proof back as its WELCOME, nor the reverse.
+  assert.equal(await verifyProof(key, "welcome", context(), join), false);
+  assert.equal(await verifyProof(key, "join", context(), welcome), false);
+});
+
+Deno.test("verifyProof rejects a truncated, extended, altered or empty proof", async () => {
+  const key = await tokenKey("k7q2-m9xd-3fpa-wz8c");
+  const proof = await computeProof(key, "join", context());
+  const altered = proof.slice();
+  altered[0]! ^= 0x80;
+  for (
+    const bad of [
+      proof.subarray(0, 31),
+      new Uint8Array([...proof, 0]),
+      altered,
+      new Uint8Array(0),
+      new Uint8Array(32),
+    ]
+  ) {
+    assert.equal(await verifyProof(key, "join", context(), bad), false, `${bad.length} bytes`);
+  }
+});
+
+Deno.test("tokenKey rejects a token that is too short", async () => {
+  await assert.rejects(() => tokenKey("short"), TokenError);
+});

@@ -1,0 +1,503 @@
+/**
+ * Pairing: how a client that has the server's token, but no certificate to
+ * trust yet, gets the server's CA certificate without the token ever
+ * crossing the network.
+ *
+ * The exchange runs in plain TCP on the pairing port (the TLS port + 1),
+ * because a TLS listener cannot speak before its handshake, and the client
+ * has nothing to verify a handshake with yet:
+ *
+ * 1. client → server: `padlink-pair/1`, a fresh 32-byte client nonce.
+ * 2. server → client: `padlink-pair/1`, status 0, a fresh 32-byte server
+ *    nonce, the CA certificate (DER), and
+ *    `HMAC-SHA-256(token, "padlink/1 pair\0" ‖ client nonce ‖ server nonce ‖ SHA-256(certificate))`.
+ *
+ * The client checks the HMAC in constant time (`crypto.subtle.verify`). Only
+ * a server that knows the token can produce it for this client nonce, so a
+ * man in the middle cannot substitute its own certificate, and a recorded
+ * answer does not verify against a new nonce. The client then pins the
+ * certificate (see `known_hosts.ts`) and connects with TLS trusting only it.
+ *
+ * @module
+ */
+
+import { concatBytes } from "../wire/bytes.ts";
+import { normalizeToken } from "./auth.ts";
+import { configPath } from "./config_dir.ts";
+import { formatAddr } from "../net/connection.ts";
+import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "./known_hosts.ts";
+import { FailureLimiter } from "./rate_limit.ts";
+import {
+  type ClientTlsOptions,
+  derToPem,
+  fingerprintOf,
+  PADLINK_TLS_NAME,
+  pemToDers,
+  sha256,
+} from "./tls.ts";
+
+/** Bytes that start every pairing message. */
+const MAGIC = new TextEncoder().encode("padlink-pair/1");
+/** Size of each nonce. */
+const PAIR_NONCE_SIZE = 32;
+/** Largest pairing message accepted. */
+const MAX_PAIR_MESSAGE = 8192;
+/** Status byte: the answer carries the certificate. */
+const STATUS_OK = 0;
+/** Status byte: refused; a UTF-8 reason follows. */
+const STATUS_REFUSED = 1;
+/** Most pairing exchanges in progress at once; more connections are closed at once. */
+const MAX_PAIRING_CONNECTIONS = 32;
+
+/** The pairing port for a TLS port. */
+export function pairingPort(tlsPort: number): number {
+  return tlsPort + 1;
+}
+
+/** Pairing could not be done; the message says why and what to do. */
+export class PairingError extends Error {
+  /** Create the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PairingError";
+  }
+}
+
+const encoder = new TextEncoder();
+
+function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return concatBytes(parts);
+}
+
+function frame(payload: Uint8Array): Uint8Array<ArrayBuffer> {
+  return concat(new Uint8Array([payload.length >> 8, payload.length & 0xff]), payload);
+}
+
+async function macInput(
+  clientNonce: Uint8Array,
+  serverNonce: Uint8Array,
+  certDer: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return concat(
+    encoder.encode("padlink/1 pair\u0000"),
+    clientNonce,
+    serverNonce,
+    await sha256(certDer),
+  );
+}
+
+function pairingKey(token: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey(
+    "raw",
+    encoder.encode(normalizeToken(token)),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
+
+/** Read one length-prefixed message, within `timeoutMs`; the connection is closed on timeout. */
+async function readMessage(conn: Deno.Conn, timeoutMs: number): Promise<Uint8Array> {
+  let buffer = new Uint8Array(0);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  }, timeoutMs);
+  try {
+    const chunk = new Uint8Array(4096);
+    // Bounded: every pass adds at least one byte, and the total is capped.
+    while (buffer.length <= MAX_PAIR_MESSAGE + 2) {
+      if (buffer.length >= 2) {
+        const length = (buffer[0]! << 8) | buffer[1]!;
+        if (length > MAX_PAIR_MESSAGE) throw new PairingError(`message of ${length} bytes`);
+        if (buffer.length >= 2 + length) return buffer.slice(2, 2 + length);
+      }
+      let n: number | null;
+      try {
+        n = await conn.read(chunk);
+      } catch (error) {
+        if (timedOut) throw new PairingError(`no answer within ${timeoutMs} ms`);
+        throw error;
+      }
+      if (n === null) {
+        if (timedOut) throw new PairingError(`no answer within ${timeoutMs} ms`);
+        throw new PairingError("the connection closed in the middle of the exchange");
+      }
+      buffer = concat(buffer, chunk.subarray(0, n));
+    }
+    throw new PairingError("message too long");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function startsWithMagic(payload: Uint8Array): boolean {
+  return payload.length >= MAGIC.length && MAGIC.every((b, i) => payload[i] === b);
+}
+
+/** Options for {@linkcode PairingServer.start}. */
+export interface PairingServerOptions {
+  /** Interface to listen on. */
+  hostname: string;
+  /** Port; normally {@linkcode pairingPort} of the TLS port, 0 for any. */
+  port: number;
+  /** The shared token. */
+  token: string;
+  /** The CA certificate handed out (DER). */
+  caDer: Uint8Array;
+  /** Requests allowed per address per minute. Default 10. */
+  maxRequestsPerMinute?: number;
+  /** Time a client has to send its request, in ms. Default 3000. */
+  timeoutMs?: number;
+  /** Diagnostics. */
+  onLog?: (message: string) => void;
+}
+
+/** The server side of pairing: answers each request with the CA certificate and its HMAC. */
+export class PairingServer implements AsyncDisposable {
+  readonly #listener: Deno.Listener;
+  readonly #key: Promise<CryptoKey>;
+  readonly #caDer: Uint8Array;
+  readonly #limiter: FailureLimiter;
+  readonly #timeoutMs: number;
+  readonly #onLog: (message: string) => void;
+  readonly #conns = new Set<Deno.Conn>();
+  readonly #handlers = new Set<Promise<void>>();
+  readonly #loop: Promise<void>;
+  #closing = false;
+
+  private constructor(listener: Deno.Listener, options: PairingServerOptions) {
+    this.#listener = listener;
+    this.#key = pairingKey(options.token);
+    this.#caDer = options.caDer;
+    this.#limiter = new FailureLimiter({
+      maxFailures: options.maxRequestsPerMinute ?? 10,
+      windowMs: 60_000,
+      blockMs: 60_000,
+    });
+    this.#timeoutMs = options.timeoutMs ?? 3000;
+    this.#onLog = options.onLog ?? (() => {});
+    this.#loop = this.#accept();
+  }
+
+  /**
+   * Listen for pairing requests.
+   *
+   * @throws {Deno.errors.AddrInUse} when the port is taken.
+   */
+  static start(options: PairingServerOptions): PairingServer {
+    const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+    return new PairingServer(listener, options);
+  }
+
+  /** The address it listens on. */
+  get addr(): Deno.NetAddr {
+    return this.#listener.addr as Deno.NetAddr;
+  }
+
+  async #accept(): Promise<void> {
+    while (!this.#closing) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closing || error instanceof Deno.errors.BadResource) return;
+        this.#onLog(`pairing: accept failed: ${(error as Error).message}`);
+        continue;
+      }
+      if (this.#conns.size >= MAX_PAIRING_CONNECTIONS) {
+        this.#onLog(`pairing: ${MAX_PAIRING_CONNECTIONS} exchanges in progress; dropped one more`);
+        conn.close();
+        continue;
+      }
+      this.#conns.add(conn);
+      const handler = this.#handle(conn).finally(() => {
+        this.#conns.delete(conn);
+        this.#handlers.delete(handler);
+      });
+      this.#handlers.add(handler);
+    }
+  }
+
+  async #handle(conn: Deno.Conn): Promise<void> {
+    const peer = formatAddr(conn.remoteAddr);
+    const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
+    try {
+      const request = await readMessage(conn, this.#timeoutMs);
+      if (!startsWithMagic(request) || request.length !== MAGIC.length + PAIR_NONCE_SIZE) {
+        this.#onLog(`${peer}: pairing refused: not a pairing request`);
+        return;
+      }
+      if (this.#limiter.blockedFor(ip) > 0) {
+        this.#onLog(`${peer}: pairing refused: too many pairing requests from ${ip}`);
+        await conn.write(frame(concat(
+          MAGIC,
+          new Uint8Array([STATUS_REFUSED]),
+          encoder.encode("too many pairing requests from this address; wait a minute"),
+        )));
+        return;
+      }
+      this.#limiter.fail(ip); // Counts requests: each answer is one more MAC an attacker sees.
+      const clientNonce = request.subarray(MAGIC.length);
+      const serverNonce = crypto.getRandomValues(new Uint8Array(PAIR_NONCE_SIZE));
+      const mac = new Uint8Array(
+        await crypto.subtle.sign(
+          "HMAC",
+          await this.#key,
+          await macInput(clientNonce, serverNonce, this.#caDer),
+        ),
+      );
+      const der = this.#caDer;
+      await conn.write(frame(concat(
+        MAGIC,
+        new Uint8Array([STATUS_OK]),
+        serverNonce,
+        new Uint8Array([der.length >> 8, der.length & 0xff]),
+        der,
+        mac,
+      )));
+      this.#onLog(`${peer}: sent the certificate for pairing`);
+    } catch (error) {
+      if (!this.#closing) {
+        this.#onLog(`${peer}: pairing failed: ${(error as Error).message}`);
+      }
+    } finally {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  /** Stop listening and drop exchanges in progress. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    for (const conn of this.#conns) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await this.#loop;
+    await Promise.allSettled([...this.#handlers]);
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Options for {@linkcode pair}. */
+export interface PairOptions {
+  /** Server host. */
+  host: string;
+  /** The pairing port (normally the TLS port + 1). */
+  port: number;
+  /** The shared token. */
+  token: string;
+  /** Time allowed for the whole exchange, in ms. Default 5000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Ask the server for its CA certificate and check, with the token, that it
+ * really comes from the server.
+ *
+ * @returns the certificate (DER).
+ * @throws {PairingError} with a message for the user.
+ */
+export async function pair(options: PairOptions): Promise<Uint8Array<ArrayBuffer>> {
+  const where = `${options.host}:${options.port}`;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const key = await pairingKey(options.token);
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname: options.host, port: options.port });
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) {
+      throw new PairingError(
+        `cannot pair with ${where}: nothing listens on that pairing port (the server's TLS port + 1). Start the server with --tls (pairing needs its generated certificate and a token), or give the client the server's CA with --ca`,
+        { cause: error },
+      );
+    }
+    throw new PairingError(`cannot pair with ${where}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    const clientNonce = crypto.getRandomValues(new Uint8Array(PAIR_NONCE_SIZE));
+    await conn.write(frame(concat(MAGIC, clientNonce)));
+    let answer: Uint8Array;
+    try {
+      answer = await readMessage(conn, timeoutMs);
+    } catch (error) {
+      throw new PairingError(
+        `pairing with ${where} failed: ${
+          (error as Error).message
+        }; is it a padlink server's pairing port?`,
+        { cause: error },
+      );
+    }
+    if (!startsWithMagic(answer) || answer.length < MAGIC.length + 1) {
+      throw new PairingError(`${where} did not answer as a padlink pairing port`);
+    }
+    const status = answer[MAGIC.length]!;
+    const body = answer.subarray(MAGIC.length + 1);
+    if (status === STATUS_REFUSED) {
+      throw new PairingError(
+        `the server at ${where} refused to pair: ${new TextDecoder().decode(body)}`,
+      );
+    }
+    const certStart = PAIR_NONCE_SIZE + 2;
+    const certLength = ((body[PAIR_NONCE_SIZE] ?? 0) << 8) | (body[PAIR_NONCE_SIZE + 1] ?? 0);
+    if (status !== STATUS_OK || body.length !== certStart + certLength + 32) {
+      throw new PairingError(`${where} sent a malformed pairing answer`);
+    }
+    const serverNonce = body.subarray(0, PAIR_NONCE_SIZE);
+    const der = body.slice(certStart, certStart + certLength);
+    const mac = body.slice(certStart + certLength);
+    const ok = await crypto.subtle.verify(
+      "HMAC",
+      key,
+      mac,
+      await macInput(clientNonce, serverNonce, der),
+    );
+    if (!ok) {
+      throw new PairingError(
+        `pairing with ${where} failed: the answer is not signed with the token. Either the token is wrong (use the one padlink-server printed), or someone else answered (a man in the middle, or a replayed exchange). Nothing was pinned`,
+      );
+    }
+    return der;
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** Options for {@linkcode resolveClientTls}. */
+export interface ClientTrustOptions {
+  /** Server host. */
+  host: string;
+  /** Server (TLS) port. */
+  port: number;
+  /** A CA or certificate file to trust instead of pairing. */
+  caFile?: string;
+  /** Name to verify the certificate against (with `caFile`); default `host`. */
+  tlsName?: string;
+  /** The client's config directory (for the known-hosts file). */
+  configDir: string;
+  /** The token, needed to pair. */
+  token?: string;
+  /** Pair again even when a pin exists (the server's certificate changed on purpose). */
+  repair?: boolean;
+  /** The pairing port; default {@linkcode pairingPort} of `port`. */
+  pairPort?: number;
+  /** Time allowed for pairing, in ms. */
+  timeoutMs?: number;
+  /** Progress messages. */
+  onStatus?: (message: string) => void;
+}
+
+/**
+ * Decide what the client trusts: the `--ca` file, else the pinned
+ * certificate for `host:port`, else pair with the token and pin the result.
+ * With none of them it refuses: nothing accepts an arbitrary certificate.
+ *
+ * @throws {PairingError} with a message for the user.
+ */
+export async function resolveClientTls(options: ClientTrustOptions): Promise<ClientTlsOptions> {
+  const where = `${
+    options.host.includes(":") ? `[${options.host}]` : options.host
+  }:${options.port}`;
+  if (options.caFile !== undefined) {
+    let pem: string;
+    try {
+      pem = await Deno.readTextFile(options.caFile);
+    } catch (error) {
+      throw new PairingError(
+        error instanceof Deno.errors.NotFound
+          ? `--ca ${options.caFile}: no such file`
+          : `--ca ${options.caFile}: cannot read it (${(error as Error).message})`,
+      );
+    }
+    const ders = pemToDers(pem);
+    if (ders.length === 0) {
+      throw new PairingError(`--ca ${options.caFile}: no PEM certificate in it`);
+    }
+    // The server's own generated CA (copied from its config directory):
+    // verify against the fixed name and bind the handshake to it.
+    // Loaded only here: the certificate library is large, and most runs never need it.
+    const { isPadlinkCa } = await import("./certificate.ts");
+    const padlinkCa = ders.length === 1 && isPadlinkCa(ders[0]!);
+    return {
+      hostname: options.tlsName ?? (padlinkCa ? PADLINK_TLS_NAME : options.host),
+      caCerts: ders.map((der) => derToPem(der)),
+      channelBinding: padlinkCa ? await sha256(ders[0]!) : new Uint8Array(0),
+      source: { kind: "ca", file: options.caFile },
+    };
+  }
+  const file = configPath(options.configDir, KNOWN_HOSTS_FILE);
+  let pinned;
+  try {
+    pinned = options.repair ? null : await lookupKnownHost(file, where);
+  } catch (error) {
+    throw new PairingError((error as Error).message, { cause: error });
+  }
+  if (pinned) {
+    return {
+      hostname: PADLINK_TLS_NAME,
+      caCerts: [derToPem(pinned.der)],
+      channelBinding: await sha256(pinned.der),
+      source: { kind: "pin", file, fingerprint: pinned.fingerprint },
+    };
+  }
+  if (options.token === undefined && options.repair) {
+    throw new PairingError(
+      `--repair pairs again with the server's token: pass it with --token or PADLINK_TOKEN`,
+    );
+  }
+  if (options.token === undefined) {
+    throw new PairingError(
+      `no way to trust the server at ${where}: it is not paired (nothing for it in ${file}). Pass the server's token (--token or PADLINK_TOKEN) to pair, or its CA certificate with --ca FILE`,
+    );
+  }
+  const pairPort = options.pairPort ?? pairingPort(options.port);
+  const der = await pair({
+    host: options.host,
+    port: pairPort,
+    token: options.token,
+    timeoutMs: options.timeoutMs,
+  });
+  let fingerprint: string;
+  try {
+    fingerprint = await pinKnownHost(file, where, der);
+  } catch (error) {
+    throw new PairingError((error as Error).message, { cause: error });
+  }
+  options.onStatus?.(
+    `paired with ${where}: certificate SHA-256 ${fingerprint} pinned in ${file}; compare it with the fingerprint padlink-server printed`,
+  );
+  return {
+    hostname: PADLINK_TLS_NAME,
+    caCerts: [derToPem(der)],
+    channelBinding: await sha256(der),
+    source: { kind: "pin", file, fingerprint: await fingerprintOf(der) },
+  };
+}

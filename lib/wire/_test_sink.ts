@@ -1,0 +1,93 @@
+/**
+ * Test helper: a {@linkcode MessageSink} that records what a
+ * {@linkcode SessionDecoder} delivers, turning input messages back into
+ * {@linkcode InputEvent}s so they compare with what was encoded.
+ *
+ * @module
+ */
+
+import { AXIS_NAMES, BUTTON_NAMES, dequantizeAxis, type InputEvent } from "../input/model.ts";
+import type { MessageSink } from "./protocol.ts";
+
+/** A non-input message a session can carry. */
+export type ControlMessage =
+  | { type: "goodbye"; code: number; reason: string }
+  | { type: "ping"; id: number }
+  | { type: "pong"; id: number }
+  | { type: "rumble"; pad: number; low: number; high: number; durationMs: number };
+
+/** Anything the sink records. */
+export type Recorded = InputEvent | ControlMessage;
+
+/**
+ * Records every call as an event. Raw indices and values are checked
+ * against their wire ranges, so a decoder that lets a bad value through
+ * makes the recorder throw a plain `Error` (which no test expects).
+ */
+export class RecordingSink implements MessageSink {
+  /** Everything delivered, in order. */
+  readonly events: Recorded[] = [];
+
+  /** Attached pad. */
+  padAttach(pad: number, name: string): void {
+    checkPad(pad);
+    if (typeof name !== "string") throw new Error(`pad name is not a string: ${name}`);
+    this.events.push({ type: "pad", pad, attached: true, name });
+  }
+
+  /** Detached pad. */
+  padDetach(pad: number): void {
+    checkPad(pad);
+    this.events.push({ type: "pad", pad, attached: false });
+  }
+
+  /** Button change. */
+  button(pad: number, button: number, pressed: boolean): void {
+    checkPad(pad);
+    const name = BUTTON_NAMES[button];
+    if (name === undefined) throw new Error(`button index ${button} delivered`);
+    this.events.push({ type: "button", pad, button: name, pressed });
+  }
+
+  /** Axis change. */
+  axis(pad: number, axis: number, raw: number): void {
+    checkPad(pad);
+    const name = AXIS_NAMES[axis];
+    if (name === undefined) throw new Error(`axis index ${axis} delivered`);
+    if (!Number.isInteger(raw) || raw < -32768 || raw > 32767) {
+      throw new Error(`axis value ${raw} delivered`);
+    }
+    this.events.push({ type: "axis", pad, axis: name, value: dequantizeAxis(raw) });
+  }
+
+  /** Key change. */
+  key(key: string, scancode: string, pressed: boolean): void {
+    if (typeof key !== "string" || typeof scancode !== "string") throw new Error("bad key");
+    this.events.push({ type: "key", key, scancode, pressed });
+  }
+
+  /** GOODBYE. */
+  goodbye(code: number, reason: string): void {
+    this.events.push({ type: "goodbye", code, reason });
+  }
+
+  /** PING. */
+  ping(id: number): void {
+    this.events.push({ type: "ping", id });
+  }
+
+  /** PONG. */
+  pong(id: number): void {
+    this.events.push({ type: "pong", id });
+  }
+
+  /** RUMBLE. */
+  rumble(pad: number, low: number, high: number, durationMs: number): void {
+    checkPad(pad);
+    this.events.push({ type: "rumble", pad, low, high, durationMs });
+  }
+}
+
+function checkPad(pad: number): void {
+  if (!Number.isInteger(pad) || pad < 0 || pad > 15) throw new Error(`pad ${pad} delivered`);
+}

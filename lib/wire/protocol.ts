@@ -1,0 +1,691 @@
+/**
+ * padlink wire protocol, version 1: message types, their byte layouts, an
+ * encoder that batches input events into frames, and a decoder that parses a
+ * frame's payload into messages. See `docs/protocol.md` for the layouts.
+ *
+ * A frame's payload holds one or more messages back to back. Every message
+ * starts with a one-byte type; its length follows from the type (strings
+ * carry their own one-byte length), so a frame can be walked without a
+ * per-message length.
+ *
+ * @module
+ */
+
+import { FrameEncoder } from "./frame.ts";
+import {
+  AXIS_NAMES,
+  axisIndex,
+  BUTTON_NAMES,
+  buttonIndex,
+  type InputEvent,
+  MAX_PAD,
+  quantizeAxis,
+} from "../input/model.ts";
+
+/** Protocol version this build speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** The four bytes that open the server's greeting: ASCII "PADL". */
+export const MAGIC = new Uint8Array([0x50, 0x41, 0x44, 0x4c]);
+
+/** Bytes in a handshake nonce. */
+export const NONCE_SIZE = 16;
+
+/** Bytes in an HMAC-SHA-256 proof. */
+export const PROOF_SIZE = 32;
+
+/** Longest client name, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 64;
+
+/** Message type codes (the first byte of every message). */
+export const MessageType = {
+  /** server → client: magic, version, flags, nonce. */
+  HELLO: 0x01,
+  /** client → server: version, flags, name, nonce, proof. */
+  JOIN: 0x02,
+  /** server → client: assigned name, heartbeat timings, proof. */
+  WELCOME: 0x03,
+  /** server → client: refusal code and reason, then the server closes. */
+  REFUSE: 0x04,
+  /** either way: the sender is leaving; code and reason. */
+  GOODBYE: 0x05,
+  /** either way: echo request carrying a 32-bit id. */
+  PING: 0x06,
+  /** either way: echo reply carrying the id of the PING. */
+  PONG: 0x07,
+  /** client → server: pad number and name. */
+  PAD_ATTACH: 0x10,
+  /** client → server: pad number. */
+  PAD_DETACH: 0x11,
+  /** client → server: pad number, button index. */
+  BUTTON_DOWN: 0x12,
+  /** client → server: pad number, button index. */
+  BUTTON_UP: 0x13,
+  /** client → server: pad number, axis index, int16 value. */
+  AXIS: 0x14,
+  /** client → server: key id, key name, scancode name. */
+  KEY_DEFINE: 0x15,
+  /** client → server: key id. */
+  KEY_DOWN: 0x16,
+  /** client → server: key id. */
+  KEY_UP: 0x17,
+  /** server → client: pad number, low and high motor strength, duration in ms. */
+  RUMBLE: 0x20,
+} as const;
+
+/** HELLO flag: the server requires a token proof. */
+export const HELLO_FLAG_AUTH = 0x01;
+
+/**
+ * JOIN flag: a {@linkcode SESSION_ID_SIZE}-byte session id follows the proof.
+ * A client keeps one id for its whole run, so that when it reconnects before
+ * the server noticed the old connection died, the server can drop the old
+ * session and hand its name over instead of calling the client `name#2`.
+ */
+export const JOIN_FLAG_SESSION = 0x01;
+
+/** Bytes in a JOIN session id. */
+export const SESSION_ID_SIZE = 16;
+
+/** Why a server refused a JOIN. */
+export const RefuseCode = {
+  PROTOCOL: 1,
+  VERSION: 2,
+  TOKEN_REQUIRED: 3,
+  TOKEN_WRONG: 4,
+  BAD_NAME: 5,
+  SERVER_FULL: 6,
+  RATE_LIMITED: 7,
+} as const;
+
+/** Why a peer said GOODBYE. */
+export const GoodbyeCode = {
+  /** The client is quitting (or acknowledging the server's goodbye). */
+  NORMAL: 0,
+  /** The server is shutting down. */
+  SERVER_SHUTDOWN: 1,
+  /** The server processed everything the client sent before its GOODBYE. */
+  ACK: 2,
+} as const;
+
+/** A message broke the protocol: unknown type, short body, bad value. */
+export class ProtocolError extends Error {
+  /** Create a protocol error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+/** The server's greeting. */
+export interface Hello {
+  version: number;
+  flags: number;
+  nonce: Uint8Array;
+}
+
+/** The client's answer to HELLO. */
+export interface Join {
+  version: number;
+  flags: number;
+  name: string;
+  nonce: Uint8Array;
+  /** HMAC proof of the token; empty when the client has no token. */
+  proof: Uint8Array;
+  /**
+   * The client's session id, the same on every reconnect of one client run;
+   * sent when present (sets {@linkcode JOIN_FLAG_SESSION}).
+   */
+  session?: Uint8Array;
+}
+
+/** The server's acceptance. */
+export interface Welcome {
+  name: string;
+  /** How often the server sends a heartbeat when otherwise idle, in ms. */
+  heartbeatMs: number;
+  /** Silence after which the server drops the client, in ms. */
+  timeoutMs: number;
+  /** HMAC proof that the server knows the token; empty without auth. */
+  proof: Uint8Array;
+}
+
+/** The server's refusal. */
+export interface Refuse {
+  code: number;
+  reason: string;
+}
+
+/** A GOODBYE. */
+export interface Goodbye {
+  code: number;
+  reason: string;
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Encode a string as UTF-8 truncated on a character boundary to `maxBytes`. */
+export function utf8Truncate(text: string, maxBytes = 255): Uint8Array {
+  let bytes = textEncoder.encode(text);
+  if (bytes.length <= maxBytes) return bytes;
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) so no character is split.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  bytes = bytes.subarray(0, end);
+  return bytes;
+}
+
+function writeString(encoder: FrameEncoder, text: string): void {
+  const bytes = utf8Truncate(text);
+  encoder.writeU8(bytes.length);
+  encoder.writeBytes(bytes);
+}
+
+/** Encode HELLO as one frame. */
+export function encodeHello(hello: Hello): Uint8Array {
+  const e = new FrameEncoder();
+  e.begin();
+  e.writeU8(MessageType.HELLO);
+  e.writeBytes(MAGIC);
+  e.writeU8(hello.version);
+  e.writeU8(hello.flags);
+  e.writeBytes(hello.nonce);
+  e.end();
+  return e.take();
+}
+
+/** Encode JOIN as one frame. */
+export function encodeJoin(join: Join): Uint8Array {
+  if (join.session && join.session.length !== SESSION_ID_SIZE) {
+    throw new RangeError(
+      `a session id must be ${SESSION_ID_SIZE} bytes, got ${join.session.length}`,
+    );
+  }
+  const e = new FrameEncoder();
+  e.begin();
+  e.writeU8(MessageType.JOIN);
+  e.writeU8(join.version);
+  e.writeU8(join.session ? join.flags | JOIN_FLAG_SESSION : join.flags & ~JOIN_FLAG_SESSION);
+  writeString(e, join.name);
+  e.writeBytes(join.nonce);
+  e.writeU8(join.proof.length);
+  e.writeBytes(join.proof);
+  if (join.session) e.writeBytes(join.session);
+  e.end();
+  return e.take();
+}
+
+/** Encode WELCOME as one frame. */
+export function encodeWelcome(welcome: Welcome): Uint8Array {
+  const e = new FrameEncoder();
+  e.begin();
+  e.writeU8(MessageType.WELCOME);
+  writeString(e, welcome.name);
+  e.writeU16(welcome.heartbeatMs);
+  e.writeU16(welcome.timeoutMs);
+  e.writeU8(welcome.proof.length);
+  e.writeBytes(welcome.proof);
+  e.end();
+  return e.take();
+}
+
+/** Encode REFUSE as one frame. */
+export function encodeRefuse(refuse: Refuse): Uint8Array {
+  const e = new FrameEncoder();
+  e.begin();
+  e.writeU8(MessageType.REFUSE);
+  e.writeU8(refuse.code);
+  writeString(e, refuse.reason);
+  e.end();
+  return e.take();
+}
+
+/** Encode GOODBYE as one frame. */
+export function encodeGoodbye(goodbye: Goodbye): Uint8Array {
+  const e = new FrameEncoder();
+  e.begin();
+  writeGoodbye(e, goodbye);
+  e.end();
+  return e.take();
+}
+
+function writeGoodbye(e: FrameEncoder, goodbye: Goodbye): void {
+  e.writeU8(MessageType.GOODBYE);
+  e.writeU8(goodbye.code);
+  writeString(e, goodbye.reason);
+}
+
+/** Encode a PING or PONG carrying `id` as one frame. */
+export function encodePing(type: typeof MessageType.PING | typeof MessageType.PONG, id: number) {
+  const e = new FrameEncoder(64, 16);
+  e.begin();
+  e.writeU8(type);
+  e.writeU32(id >>> 0);
+  e.end();
+  return e.take();
+}
+
+/** Encode RUMBLE as one frame. */
+export function encodeRumble(pad: number, low: number, high: number, durationMs: number) {
+  const e = new FrameEncoder(64, 16);
+  e.begin();
+  e.writeU8(MessageType.RUMBLE);
+  e.writeU8(pad);
+  e.writeU16(low);
+  e.writeU16(high);
+  e.writeU16(durationMs);
+  e.end();
+  return e.take();
+}
+
+/** The heartbeat: an empty frame, two bytes on the wire. */
+export const HEARTBEAT_FRAME: Uint8Array = new Uint8Array([0, 0]);
+
+/**
+ * A cursor over a payload that throws {@linkcode ProtocolError} on a read
+ * past the end, so no malformed message can read out of bounds.
+ */
+export class PayloadReader {
+  #bytes: Uint8Array;
+  #offset = 0;
+
+  /** Read `bytes` from the start. */
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** Point the reader at a new payload (avoids an allocation per frame). */
+  reset(bytes: Uint8Array): void {
+    this.#bytes = bytes;
+    this.#offset = 0;
+  }
+
+  /** Bytes left to read. */
+  get remaining(): number {
+    return this.#bytes.length - this.#offset;
+  }
+
+  #need(n: number, what: string): void {
+    if (this.#bytes.length - this.#offset < n) {
+      throw new ProtocolError(`message truncated while reading ${what}`);
+    }
+  }
+
+  /** Read a byte. */
+  u8(what = "a byte"): number {
+    this.#need(1, what);
+    return this.#bytes[this.#offset++]!;
+  }
+
+  /** Read a big-endian u16. */
+  u16(what = "a 16-bit value"): number {
+    this.#need(2, what);
+    const b = this.#bytes;
+    const value = (b[this.#offset]! << 8) | b[this.#offset + 1]!;
+    this.#offset += 2;
+    return value;
+  }
+
+  /** Read a big-endian i16. */
+  i16(what = "a 16-bit value"): number {
+    const value = this.u16(what);
+    return value > 0x7fff ? value - 0x10000 : value;
+  }
+
+  /** Read a big-endian u32. */
+  u32(what = "a 32-bit value"): number {
+    const high = this.u16(what);
+    return high * 0x10000 + this.u16(what);
+  }
+
+  /** Read `n` raw bytes (a copy). */
+  bytes(n: number, what = "bytes"): Uint8Array {
+    this.#need(n, what);
+    const out = this.#bytes.slice(this.#offset, this.#offset + n);
+    this.#offset += n;
+    return out;
+  }
+
+  /** Read a u8-length-prefixed UTF-8 string. */
+  string(what = "a string"): string {
+    const length = this.u8(what);
+    this.#need(length, what);
+    const view = this.#bytes.subarray(this.#offset, this.#offset + length);
+    this.#offset += length;
+    try {
+      return textDecoder.decode(view);
+    } catch {
+      throw new ProtocolError(`${what} is not valid UTF-8`);
+    }
+  }
+}
+
+/** Decode a handshake-phase payload that must hold exactly one message. */
+function single<T>(payload: Uint8Array, type: number, name: string, read: (r: PayloadReader) => T) {
+  const r = new PayloadReader(payload);
+  const actual = r.u8("the message type");
+  if (actual !== type) {
+    throw new ProtocolError(`expected ${name}, got message type 0x${hex(actual)}`);
+  }
+  const message = read(r);
+  if (r.remaining !== 0) {
+    throw new ProtocolError(`${name} has ${r.remaining} unexpected trailing bytes`);
+  }
+  return message;
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+/**
+ * Decode HELLO.
+ *
+ * @throws {ProtocolError} when the payload is not a padlink HELLO (wrong
+ * magic means the peer is not a padlink server).
+ */
+export function decodeHello(payload: Uint8Array): Hello {
+  return single(payload, MessageType.HELLO, "HELLO", (r) => {
+    const magic = r.bytes(4, "the magic");
+    if (!magic.every((b, i) => b === MAGIC[i])) {
+      throw new ProtocolError("the greeting does not start with PADL");
+    }
+    return { version: r.u8("the version"), flags: r.u8("flags"), nonce: r.bytes(NONCE_SIZE) };
+  });
+}
+
+/** Decode JOIN. */
+export function decodeJoin(payload: Uint8Array): Join {
+  return single(payload, MessageType.JOIN, "JOIN", (r) => {
+    const version = r.u8("the version");
+    const flags = r.u8("flags");
+    const name = r.string("the name");
+    const nonce = r.bytes(NONCE_SIZE, "the nonce");
+    const proof = r.bytes(r.u8("the proof length"), "the proof");
+    if ((flags & JOIN_FLAG_SESSION) === 0) return { version, flags, name, nonce, proof };
+    const session = r.bytes(SESSION_ID_SIZE, "the session id");
+    return { version, flags, name, nonce, proof, session };
+  });
+}
+
+/** Peek at the type of a payload's first message, or -1 if empty. */
+export function messageTypeOf(payload: Uint8Array): number {
+  return payload.length === 0 ? -1 : payload[0]!;
+}
+
+/** Decode WELCOME. */
+export function decodeWelcome(payload: Uint8Array): Welcome {
+  return single(payload, MessageType.WELCOME, "WELCOME", (r) => ({
+    name: r.string("the name"),
+    heartbeatMs: r.u16("the heartbeat"),
+    timeoutMs: r.u16("the timeout"),
+    proof: r.bytes(r.u8("the proof length"), "the proof"),
+  }));
+}
+
+/** Decode REFUSE. */
+export function decodeRefuse(payload: Uint8Array): Refuse {
+  return single(payload, MessageType.REFUSE, "REFUSE", (r) => ({
+    code: r.u8("the code"),
+    reason: r.string("the reason"),
+  }));
+}
+
+/**
+ * Receives the messages of a session payload. The decoder calls these in
+ * order; input messages carry raw indices so decoding allocates nothing.
+ */
+export interface MessageSink {
+  /** A pad was attached. */
+  padAttach(pad: number, name: string): void;
+  /** A pad was detached. */
+  padDetach(pad: number): void;
+  /** A button changed. `button` indexes {@linkcode BUTTON_NAMES}. */
+  button(pad: number, button: number, pressed: boolean): void;
+  /** An axis moved. `axis` indexes {@linkcode AXIS_NAMES}; `raw` is the wire int16. */
+  axis(pad: number, axis: number, raw: number): void;
+  /** A key changed. */
+  key(key: string, scancode: string, pressed: boolean): void;
+  /** The peer said GOODBYE. */
+  goodbye(code: number, reason: string): void;
+  /** The peer sent a PING. */
+  ping(id: number): void;
+  /** The peer answered a PING. */
+  pong(id: number): void;
+  /** The server asked for rumble. */
+  rumble(pad: number, low: number, high: number, durationMs: number): void;
+}
+
+/**
+ * Decodes session payloads (after the handshake) into {@linkcode MessageSink}
+ * calls. It keeps the per-connection key table that KEY_DEFINE fills.
+ */
+export class SessionDecoder {
+  readonly #reader = new PayloadReader(new Uint8Array(0));
+  readonly #keys = new Map<number, { key: string; scancode: string }>();
+  readonly #allowed: ReadonlySet<number>;
+
+  /**
+   * @param allowed the message types this side accepts; any other type is a
+   * {@linkcode ProtocolError}.
+   */
+  constructor(allowed: Iterable<number>) {
+    this.#allowed = new Set(allowed);
+  }
+
+  /**
+   * Decode every message in `payload`, in order.
+   *
+   * @throws {ProtocolError} on an unknown, unexpected or malformed message;
+   * messages before the bad one have already been delivered.
+   */
+  decode(payload: Uint8Array, sink: MessageSink): void {
+    const r = this.#reader;
+    r.reset(payload);
+    while (r.remaining > 0) {
+      const type = r.u8();
+      if (!this.#allowed.has(type)) {
+        throw new ProtocolError(`unexpected message type 0x${hex(type)}`);
+      }
+      switch (type) {
+        case MessageType.BUTTON_DOWN:
+        case MessageType.BUTTON_UP: {
+          const pad = readPad(r);
+          const button = r.u8("the button");
+          if (button >= BUTTON_NAMES.length) {
+            throw new ProtocolError(`unknown button index ${button}`);
+          }
+          sink.button(pad, button, type === MessageType.BUTTON_DOWN);
+          break;
+        }
+        case MessageType.AXIS: {
+          const pad = readPad(r);
+          const axis = r.u8("the axis");
+          if (axis >= AXIS_NAMES.length) throw new ProtocolError(`unknown axis index ${axis}`);
+          sink.axis(pad, axis, r.i16("the axis value"));
+          break;
+        }
+        case MessageType.KEY_DOWN:
+        case MessageType.KEY_UP: {
+          const id = r.u16("the key id");
+          const entry = this.#keys.get(id);
+          if (!entry) throw new ProtocolError(`key id ${id} was never defined`);
+          sink.key(entry.key, entry.scancode, type === MessageType.KEY_DOWN);
+          break;
+        }
+        case MessageType.KEY_DEFINE: {
+          const id = r.u16("the key id");
+          if (this.#keys.size >= MAX_KEY_IDS && !this.#keys.has(id)) {
+            throw new ProtocolError(`more than ${MAX_KEY_IDS} key ids defined`);
+          }
+          const key = r.string("the key name");
+          const scancode = r.string("the scancode name");
+          this.#keys.set(id, { key, scancode });
+          break;
+        }
+        case MessageType.PAD_ATTACH: {
+          const pad = readPad(r);
+          sink.padAttach(pad, r.string("the pad name"));
+          break;
+        }
+        case MessageType.PAD_DETACH:
+          sink.padDetach(readPad(r));
+          break;
+        case MessageType.GOODBYE:
+          sink.goodbye(r.u8("the goodbye code"), r.string("the goodbye reason"));
+          break;
+        case MessageType.PING:
+          sink.ping(r.u32("the ping id"));
+          break;
+        case MessageType.PONG:
+          sink.pong(r.u32("the pong id"));
+          break;
+        case MessageType.RUMBLE: {
+          const pad = readPad(r);
+          sink.rumble(pad, r.u16("low"), r.u16("high"), r.u16("duration"));
+          break;
+        }
+        default:
+          throw new ProtocolError(`message type 0x${hex(type)} is not valid in a session`);
+      }
+    }
+  }
+}
+
+/** Most distinct keys one connection may define. */
+export const MAX_KEY_IDS = 1024;
+
+function readPad(r: PayloadReader): number {
+  const pad = r.u8("the pad number");
+  if (pad > MAX_PAD) throw new ProtocolError(`pad number ${pad} is over ${MAX_PAD}`);
+  return pad;
+}
+
+/** Message types a server accepts from a client after the handshake. */
+export const CLIENT_SESSION_TYPES: readonly number[] = [
+  MessageType.PAD_ATTACH,
+  MessageType.PAD_DETACH,
+  MessageType.BUTTON_DOWN,
+  MessageType.BUTTON_UP,
+  MessageType.AXIS,
+  MessageType.KEY_DEFINE,
+  MessageType.KEY_DOWN,
+  MessageType.KEY_UP,
+  MessageType.GOODBYE,
+  MessageType.PING,
+  MessageType.PONG,
+];
+
+/** Message types a client accepts from a server after the handshake. */
+export const SERVER_SESSION_TYPES: readonly number[] = [
+  MessageType.GOODBYE,
+  MessageType.PING,
+  MessageType.PONG,
+  MessageType.RUMBLE,
+];
+
+/**
+ * Encodes input events into frames, several events per frame, keeping the
+ * key table that lets a key press cost five bytes after its first use.
+ *
+ * @example Usage
+ * ```ts
+ * import { InputEncoder } from "./protocol.ts";
+ * const encoder = new InputEncoder();
+ * encoder.add({ type: "button", pad: 0, button: "a", pressed: true });
+ * const bytes = encoder.take();
+ * if (bytes.length !== 5) throw new Error("a button press is 5 bytes framed");
+ * ```
+ */
+export class InputEncoder {
+  readonly #frames: FrameEncoder;
+  readonly #maxFrameSize: number;
+  readonly #keyIds = new Map<string, number>();
+
+  /** Create an encoder whose frames stay within `maxFrameSize` payload bytes. */
+  constructor(maxFrameSize = 1024) {
+    this.#maxFrameSize = maxFrameSize;
+    this.#frames = new FrameEncoder(maxFrameSize);
+  }
+
+  /** Bytes ready to send. */
+  get length(): number {
+    return this.#frames.length;
+  }
+
+  /** Append one input event. */
+  add(event: InputEvent): void {
+    if (
+      event.type !== "key" &&
+      !(Number.isInteger(event.pad) && event.pad >= 0 && event.pad <= MAX_PAD)
+    ) {
+      throw new RangeError(`pad number must be an integer from 0 to ${MAX_PAD}, got ${event.pad}`);
+    }
+    const e = this.#frames;
+    // Worst case per message: a key define with two 255-byte names.
+    if (e.inFrame && e.frameLength > this.#maxFrameSize - 520) e.end();
+    if (!e.inFrame) e.begin();
+    switch (event.type) {
+      case "button":
+        e.writeU8(event.pressed ? MessageType.BUTTON_DOWN : MessageType.BUTTON_UP);
+        e.writeU8(event.pad);
+        e.writeU8(checkIndex(buttonIndex(event.button), "button", event.button));
+        break;
+      case "axis": {
+        const index = checkIndex(axisIndex(event.axis), "axis", event.axis);
+        e.writeU8(MessageType.AXIS);
+        e.writeU8(event.pad);
+        e.writeU8(index);
+        e.writeI16(quantizeAxis(index, event.value));
+        break;
+      }
+      case "key": {
+        const name = `${event.key}\u0000${event.scancode}`;
+        let id = this.#keyIds.get(name);
+        if (id === undefined) {
+          id = this.#keyIds.size;
+          if (id >= MAX_KEY_IDS) throw new RangeError(`more than ${MAX_KEY_IDS} distinct keys`);
+          this.#keyIds.set(name, id);
+          e.writeU8(MessageType.KEY_DEFINE);
+          e.writeU16(id);
+          writeString(e, event.key);
+          writeString(e, event.scancode);
+        }
+        e.writeU8(event.pressed ? MessageType.KEY_DOWN : MessageType.KEY_UP);
+        e.writeU16(id);
+        break;
+      }
+      case "pad":
+        if (event.attached) {
+          e.writeU8(MessageType.PAD_ATTACH);
+          e.writeU8(event.pad);
+          writeString(e, event.name ?? "");
+        } else {
+          e.writeU8(MessageType.PAD_DETACH);
+          e.writeU8(event.pad);
+        }
+        break;
+    }
+  }
+
+  /** Append a GOODBYE in its own frame. */
+  goodbye(goodbye: Goodbye): void {
+    const e = this.#frames;
+    if (e.inFrame) e.end();
+    e.begin();
+    writeGoodbye(e, goodbye);
+    e.end();
+  }
+
+  /** Take every encoded frame as one buffer for a single write. */
+  take(): Uint8Array {
+    if (this.#frames.inFrame) this.#frames.end();
+    return this.#frames.take();
+  }
+}
+
+function checkIndex(index: number, kind: string, name: string): number {
+  if (index < 0) throw new RangeError(`unknown ${kind} name "${name}"`);
+  return index;
+}
