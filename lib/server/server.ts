@@ -52,8 +52,24 @@ import {
   SessionDecoder,
 } from "../wire/protocol.ts";
 import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
+import type {
+  ClientInputEvent,
+  ConnectEvent,
+  DisconnectEvent,
+  ListeningEvent,
+  ServerEvent,
+} from "./events.ts";
+import type {
+  ClientSnapshot,
+  CommandResult,
+  FeedbackCommand,
+  Output,
+  OutputHost,
+  ServerSnapshot,
+} from "./output.ts";
 
 export { DEFAULT_PORT, validateClientName };
+export type { ClientInputEvent, ConnectEvent, DisconnectEvent, ListeningEvent, ServerEvent };
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -82,38 +98,6 @@ export interface ServerTlsOptions {
    */
   channelBinding?: Uint8Array;
 }
-
-/** Reported first: the address the server listens on. */
-export interface ListeningEvent {
-  type: "listening";
-  host: string;
-  port: number;
-  /** Whether clients must prove a token. */
-  auth: boolean;
-  /** Protocol version spoken. */
-  protocol: number;
-}
-
-/** A client completed its handshake. */
-export interface ConnectEvent {
-  type: "connect";
-  client: string;
-  addr: string;
-}
-
-/** A client went away; its held inputs were released just before this. */
-export interface DisconnectEvent {
-  type: "disconnect";
-  client: string;
-  addr: string;
-  reason: string;
-}
-
-/** An input event, tagged with the client it came from. */
-export type ClientInputEvent = InputEvent & { client: string };
-
-/** Everything a server reports, in order. */
-export type ServerEvent = ListeningEvent | ConnectEvent | ClientInputEvent | DisconnectEvent;
 
 /** Options for {@linkcode PadlinkServer.start}. */
 export interface ServerOptions {
@@ -169,6 +153,11 @@ export class PadlinkServer implements AsyncDisposable {
   readonly #sessions = new Set<Session>();
   readonly #names = new Set<string>();
   readonly #listeners: ((event: ServerEvent) => void)[] = [];
+  readonly #outputs: Output[] = [];
+  readonly #host: OutputHost = {
+    snapshot: () => this.snapshot(),
+    command: (command) => this.command(command),
+  };
   readonly #onLog: (message: string) => void;
   readonly #ticker: Timer;
   readonly #acceptLoop: Promise<void>;
@@ -247,6 +236,40 @@ export class PadlinkServer implements AsyncDisposable {
   }
 
   /**
+   * Add an output: it receives every event from now on, in order, through
+   * {@linkcode Output.push}, and is closed when the server closes. The
+   * `listening` event is pushed to it first.
+   */
+  addOutput(output: Output): void {
+    this.#outputs.push(output);
+    output.attach?.(this.#host);
+    if (this.#listening) output.push(this.#listening);
+  }
+
+  /** Everything connected now: each client and the inputs it holds. */
+  snapshot(): ServerSnapshot {
+    const clients: ClientSnapshot[] = [];
+    for (const session of this.#sessions) {
+      if (session.state === "active") clients.push(session.snapshot());
+    }
+    return { type: "snapshot", clients };
+  }
+
+  /**
+   * Send feedback (rumble, LED) to a client's pad.
+   *
+   * @returns `{ ok: false, error }` when the client or pad is unknown, or the
+   * client cannot take feedback.
+   */
+  command(command: FeedbackCommand): Promise<CommandResult> {
+    const session = [...this.#sessions].find((s) =>
+      s.state === "active" && s.name === command.client
+    );
+    if (!session) return Promise.resolve({ ok: false, error: `no client named ${command.client}` });
+    return Promise.resolve(session.command(command));
+  }
+
+  /**
    * The `listening` event, then every event from now until the server
    * closes, as an async iterable.
    * Events are buffered without limit while the consumer is busy.
@@ -298,6 +321,7 @@ export class PadlinkServer implements AsyncDisposable {
         session.shutdown(reason).then(() => session.done)
       );
       await Promise.allSettled(ending);
+      await Promise.allSettled(this.#outputs.map((output) => output.close()));
     })();
     return this.#closed;
   }
@@ -308,6 +332,7 @@ export class PadlinkServer implements AsyncDisposable {
   }
 
   #emit(event: ServerEvent): void {
+    for (const output of this.#outputs) output.push(event);
     for (const listener of this.#listeners) listener(event);
   }
 
@@ -420,6 +445,8 @@ class Session implements MessageSink {
   sessionId: string | null = null;
   /** Settles when {@linkcode run} has reported everything. */
   done: Promise<void> = Promise.resolve();
+  /** When the handshake completed, in ms since the Unix epoch. */
+  connectedAt = 0;
 
   constructor(server: PadlinkServer, conn: Deno.Conn) {
     this.#server = server;
@@ -558,6 +585,7 @@ class Session implements MessageSink {
       proof,
     }));
     this.state = "active";
+    this.connectedAt = Date.now();
     server.emit({ type: "connect", client: this.name, addr: this.#link.peer });
     try {
       for (const frame of this.#pending.splice(0)) this.#onFrame(frame);
@@ -577,6 +605,24 @@ class Session implements MessageSink {
     this.state = "closing";
     this.#endReason = `refused: ${reason}`;
     this.#link.closeAfterFlush(500);
+  }
+
+  /** This client and what it holds now. */
+  snapshot(): ClientSnapshot {
+    return {
+      client: this.name,
+      addr: this.#link.peer,
+      connectedAt: this.connectedAt,
+      inputs: this.#input.snapshot(),
+    };
+  }
+
+  /** Feedback for one of this client's pads. */
+  command(command: FeedbackCommand): CommandResult {
+    if (!this.#input.hasPad(command.pad)) {
+      return { ok: false, error: `${this.name} has no pad ${command.pad} attached` };
+    }
+    return { ok: false, error: `${this.name} does not take ${command.type} commands` };
   }
 
   /** End this session because its client reconnected; resolves once it is reported. */

@@ -1,0 +1,116 @@
+/**
+ * The output seam: how server events leave the server, and how commands
+ * (rumble, LED) come back from a consumer to a client's pad.
+ *
+ * Every output (text or JSON on stdout, the web view, DSU, NATS) implements
+ * {@linkcode Output} and is added with `PadlinkServer.addOutput`. The server
+ * calls {@linkcode Output.push} synchronously for every event, in order, from
+ * its network loop, so `push` must never block or await: an output keeps its
+ * own bounded queue and delivers from it on its own time. A slow or stuck
+ * consumer therefore costs only its own output, never the network loop or
+ * the other outputs.
+ *
+ * The other direction goes through {@linkcode OutputHost}, handed to each
+ * output once in {@linkcode Output.attach}: a snapshot of the current state
+ * for consumers that start late, and {@linkcode OutputHost.command} to send
+ * feedback to a client.
+ *
+ * @module
+ */
+
+import type { InputEvent } from "../input/model.ts";
+import type { ServerEvent } from "./events.ts";
+
+/** One connected client and everything it holds now. */
+export interface ClientSnapshot {
+  /** The client's name on this server. */
+  client: string;
+  /** Its address, `host:port`. */
+  addr: string;
+  /** When its handshake completed, in ms since the Unix epoch. */
+  connectedAt: number;
+  /**
+   * Events that rebuild its state from nothing: each pad's attach, then its
+   * held buttons and non-zero axes, then held keys.
+   */
+  inputs: InputEvent[];
+}
+
+/** Everything connected to a server at one instant. */
+export interface ServerSnapshot {
+  /** Always `"snapshot"`, so it can travel beside events. */
+  type: "snapshot";
+  /** The connected clients, in the order they connected. */
+  clients: ClientSnapshot[];
+}
+
+/** Make a pad rumble: motor strengths in 0..1 for `ms` milliseconds. */
+export interface RumbleCommand {
+  type: "rumble";
+  /** The client whose pad rumbles. */
+  client: string;
+  /** The pad number on that client. */
+  pad: number;
+  /** Low-frequency (left, heavy) motor strength, 0..1. */
+  low: number;
+  /** High-frequency (right, light) motor strength, 0..1. */
+  high: number;
+  /** Duration in ms; at most 10 000, and 0 stops. */
+  ms: number;
+}
+
+/** Rumble the triggers' motors (Xbox One pads): strengths in 0..1 for `ms` milliseconds. */
+export interface TriggerRumbleCommand {
+  type: "trigger_rumble";
+  /** The client whose pad rumbles. */
+  client: string;
+  /** The pad number on that client. */
+  pad: number;
+  /** Left trigger motor strength, 0..1. */
+  left: number;
+  /** Right trigger motor strength, 0..1. */
+  right: number;
+  /** Duration in ms; at most 10 000, and 0 stops. */
+  ms: number;
+}
+
+/** Set a pad's LED colour. */
+export interface LedCommand {
+  type: "led";
+  /** The client whose pad it is. */
+  client: string;
+  /** The pad number on that client. */
+  pad: number;
+  /** The colour as `#rrggbb`. */
+  rgb: string;
+}
+
+/** Feedback from a consumer to a client's pad, in the one JSON form every source uses. */
+export type FeedbackCommand = RumbleCommand | TriggerRumbleCommand | LedCommand;
+
+/** The answer to a {@linkcode FeedbackCommand}. */
+export type CommandResult = { ok: true } | { ok: false; error: string };
+
+/** What an output may ask of the server it is attached to. */
+export interface OutputHost {
+  /** Everything connected now, for a consumer that starts late. */
+  snapshot(): ServerSnapshot;
+  /** Send feedback to a client's pad; resolves once it was sent or refused. */
+  command(command: FeedbackCommand): Promise<CommandResult>;
+}
+
+/** A destination for server events. */
+export interface Output {
+  /**
+   * Take one event. Called synchronously for every event, in order; must not
+   * block or throw. Queue it and return.
+   */
+  push(event: ServerEvent): void;
+  /** Called once when the output is added, with the server it serves. */
+  attach?(host: OutputHost): void;
+  /**
+   * Stop taking events, deliver what is queued (bounded by the output's own
+   * deadline), and release what the output holds. Called when the server closes.
+   */
+  close(): Promise<void>;
+}
