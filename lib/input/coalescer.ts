@@ -46,6 +46,8 @@ export class AxisCoalescer {
   #pending = 0;
 
   /**
+   * Make a coalescer that emits each axis at most `rateHz` times a second.
+   *
    * @param rateHz the most updates per axis per second; `Infinity` disables merging
    * @param emit called with each axis event that goes out
    * @throws {RangeError} if `rateHz` is not positive

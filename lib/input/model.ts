@@ -62,8 +62,11 @@ export const MAX_PAD = 15;
 
 /** A pad was attached (with its name) or detached. */
 export interface PadEvent {
+  /** Always `"pad"`. */
   type: "pad";
+  /** The pad number, 0…{@linkcode MAX_PAD}. */
   pad: number;
+  /** `true` when the pad was attached, `false` when it was detached. */
   attached: boolean;
   /** The pad's name as SDL reports it; present when `attached` is true. */
   name?: string;
@@ -71,27 +74,37 @@ export interface PadEvent {
 
 /** A button was pressed or released. */
 export interface ButtonEvent {
+  /** Always `"button"`. */
   type: "button";
+  /** The pad number, 0…{@linkcode MAX_PAD}. */
   pad: number;
+  /** The button, as SDL's GameController names it. */
   button: ButtonName;
+  /** `true` on press, `false` on release. */
   pressed: boolean;
 }
 
 /** An axis moved. Sticks are in [-1, 1], triggers in [0, 1]. */
 export interface AxisEvent {
+  /** Always `"axis"`. */
   type: "axis";
+  /** The pad number, 0…{@linkcode MAX_PAD}. */
   pad: number;
+  /** The axis, as SDL's GameController names it. */
   axis: AxisName;
+  /** The position: sticks in [-1, 1], triggers in [0, 1]. */
   value: number;
 }
 
 /** A key was pressed or released. */
 export interface KeyEvent {
+  /** Always `"key"`. */
   type: "key";
   /** SDL's key name (layout-aware), for example `"A"` or `"Up"`. */
   key: string;
   /** SDL's scancode name (the physical key), for example `"A"` or `"Up"`. */
   scancode: string;
+  /** `true` on press, `false` on release. */
   pressed: boolean;
 }
 

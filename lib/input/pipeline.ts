@@ -53,6 +53,8 @@ export class InputPipeline {
   #coalescer: AxisCoalescer;
 
   /**
+   * Make a pipeline with its own input state and axis coalescer.
+   *
    * @param options the deadzone and rate
    * @throws {RangeError} for a deadzone outside [0, 1) or a rate that is not positive
    */

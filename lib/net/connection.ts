@@ -77,13 +77,14 @@ export function isDisconnectError(error: unknown): boolean {
  * Frames in, frames out, over one `Deno.Conn`.
  */
 export class FramedConnection {
+  /** The underlying connection (TCP or TLS). */
   readonly conn: Deno.Conn;
   /** The peer's address as `host:port`. */
   readonly peer: string;
   /** `performance.now()` when bytes last arrived. */
-  lastReceived = performance.now();
+  lastReceived: number = performance.now();
   /** `performance.now()` when bytes were last queued for sending. */
-  lastSent = performance.now();
+  lastSent: number = performance.now();
   /** Bytes received in total. */
   bytesReceived = 0;
   /** Bytes sent in total. */

@@ -129,6 +129,7 @@ export function formatJson(event: ServerEvent): string {
 
 /** Something a {@linkcode LineWriter} can write to synchronously. */
 export interface SyncWriter {
+  /** Write some of `bytes`, blocking; returns how many were written. */
   writeSync(bytes: Uint8Array): number;
 }
 

@@ -106,6 +106,8 @@ export class Sdl2NotFoundError extends Error {
   readonly attempts: readonly string[];
 
   /**
+   * Make the error from its install hint and the attempts that failed.
+   *
    * @param message one line saying how to install SDL2
    * @param attempts the candidates tried and their errors
    */

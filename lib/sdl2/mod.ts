@@ -16,7 +16,9 @@ export { DEFAULT_DEADZONE, DEFAULT_RATE_HZ, SdlInput, type SdlInputOptions } fro
 export {
   loadSdl2,
   type LoadSdl2Options,
+  type Sdl2,
   SDL2_ENV,
+  SDL2_SYMBOLS,
   sdl2Candidates,
   sdl2InstallHint,
   Sdl2NotFoundError,

@@ -10,8 +10,11 @@ import type { InputEvent } from "../input/model.ts";
 
 /** Reported first: the address the server listens on. */
 export interface ListeningEvent {
+  /** Always `"listening"`. */
   type: "listening";
+  /** The address listened on, for example `0.0.0.0`. */
   host: string;
+  /** The port listened on; the real one when 0 was asked for. */
   port: number;
   /** Whether clients must prove a token. */
   auth: boolean;
@@ -21,16 +24,23 @@ export interface ListeningEvent {
 
 /** A client completed its handshake. */
 export interface ConnectEvent {
+  /** Always `"connect"`. */
   type: "connect";
+  /** The client's assigned name (unique while it is connected). */
   client: string;
+  /** The client's address as `host:port`. */
   addr: string;
 }
 
 /** A client went away; its held inputs were released just before this. */
 export interface DisconnectEvent {
+  /** Always `"disconnect"`. */
   type: "disconnect";
+  /** The client's assigned name. */
   client: string;
+  /** The client's address as `host:port`. */
   addr: string;
+  /** Why it went away, for a person to read (for example `connection closed`). */
   reason: string;
 }
 

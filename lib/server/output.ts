@@ -46,6 +46,7 @@ export interface ServerSnapshot {
 
 /** Make a pad rumble: motor strengths in 0..1 for `ms` milliseconds. */
 export interface RumbleCommand {
+  /** Always `"rumble"`. */
   type: "rumble";
   /** The client whose pad rumbles. */
   client: string;
@@ -61,6 +62,7 @@ export interface RumbleCommand {
 
 /** Rumble the triggers' motors (Xbox One pads): strengths in 0..1 for `ms` milliseconds. */
 export interface TriggerRumbleCommand {
+  /** Always `"trigger_rumble"`. */
   type: "trigger_rumble";
   /** The client whose pad rumbles. */
   client: string;
@@ -76,6 +78,7 @@ export interface TriggerRumbleCommand {
 
 /** Set a pad's LED colour. */
 export interface LedCommand {
+  /** Always `"led"`. */
   type: "led";
   /** The client whose pad it is. */
   client: string;

@@ -87,7 +87,9 @@ export function newNonce(): Uint8Array {
 
 /** What a proof binds: both nonces, the name, and the TLS channel if any. */
 export interface ProofContext {
+  /** The nonce the server sent in HELLO. */
   serverNonce: Uint8Array;
+  /** The nonce the client sent in JOIN. */
   clientNonce: Uint8Array;
   /** The client's requested name (JOIN) or the assigned name (WELCOME). */
   name: string;

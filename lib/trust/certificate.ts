@@ -17,6 +17,9 @@ import { derToPem, fingerprintOf, PADLINK_TLS_NAME, pemToDers } from "./tls.ts";
 
 x509.cryptoProvider.set(crypto);
 
+/** A parsed X.509 certificate, as `@peculiar/x509` gives it. */
+export type X509Certificate = x509.X509Certificate;
+
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
 
 /** Prefix of the subject CN of every CA padlink generates. */
@@ -34,7 +37,7 @@ export interface CertificateAuthority {
   /** The CA's key pair. */
   keys: CryptoKeyPair;
   /** The parsed certificate. */
-  cert: x509.X509Certificate;
+  cert: X509Certificate;
 }
 
 /** A server certificate with its private key, ready for `Deno.listenTls`. */

@@ -119,16 +119,23 @@ export class ProtocolError extends Error {
 
 /** The server's greeting. */
 export interface Hello {
+  /** The protocol version the server speaks. */
   version: number;
+  /** HELLO flags, for example {@linkcode HELLO_FLAG_AUTH}. */
   flags: number;
+  /** The server's fresh nonce for the token proofs. */
   nonce: Uint8Array;
 }
 
 /** The client's answer to HELLO. */
 export interface Join {
+  /** The protocol version the client speaks. */
   version: number;
+  /** JOIN flags, for example {@linkcode JOIN_FLAG_SESSION}. */
   flags: number;
+  /** The name the client asks for. */
   name: string;
+  /** The client's fresh nonce for the token proofs. */
   nonce: Uint8Array;
   /** HMAC proof of the token; empty when the client has no token. */
   proof: Uint8Array;
@@ -141,6 +148,7 @@ export interface Join {
 
 /** The server's acceptance. */
 export interface Welcome {
+  /** The name the server assigned (the requested one, or `name#2` when it was taken). */
   name: string;
   /** How often the server sends a heartbeat when otherwise idle, in ms. */
   heartbeatMs: number;
@@ -152,13 +160,17 @@ export interface Welcome {
 
 /** The server's refusal. */
 export interface Refuse {
+  /** Why, as a {@linkcode RefuseCode}. */
   code: number;
+  /** Why, for a person to read. */
   reason: string;
 }
 
 /** A GOODBYE. */
 export interface Goodbye {
+  /** 0 normal, 1 server shutdown, 2 acknowledgement of the peer's GOODBYE. */
   code: number;
+  /** Why, for a person to read. */
   reason: string;
 }
 
@@ -257,7 +269,10 @@ function writeGoodbye(e: FrameEncoder, goodbye: Goodbye): void {
 }
 
 /** Encode a PING or PONG carrying `id` as one frame. */
-export function encodePing(type: typeof MessageType.PING | typeof MessageType.PONG, id: number) {
+export function encodePing(
+  type: typeof MessageType.PING | typeof MessageType.PONG,
+  id: number,
+): Uint8Array {
   const e = new FrameEncoder(64, 16);
   e.begin();
   e.writeU8(type);
@@ -267,7 +282,12 @@ export function encodePing(type: typeof MessageType.PING | typeof MessageType.PO
 }
 
 /** Encode RUMBLE as one frame. */
-export function encodeRumble(pad: number, low: number, high: number, durationMs: number) {
+export function encodeRumble(
+  pad: number,
+  low: number,
+  high: number,
+  durationMs: number,
+): Uint8Array {
   const e = new FrameEncoder(64, 16);
   e.begin();
   e.writeU8(MessageType.RUMBLE);
@@ -467,6 +487,8 @@ export class SessionDecoder {
   readonly #allowed: ReadonlySet<number>;
 
   /**
+   * Make a decoder with an empty key table.
+   *
    * @param allowed the message types this side accepts; any other type is a
    * {@linkcode ProtocolError}.
    */
