@@ -6,6 +6,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** The repository root. */
@@ -216,4 +217,15 @@ export async function writeReplay(events: Record<string, unknown>[]): Promise<st
   const path = await Deno.makeTempFile({ prefix: "padlink-replay-", suffix: ".jsonl" });
   await Deno.writeTextFile(path, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
   return path;
+}
+
+/**
+ * Assert that `stderr` is one line matching `pattern` (a client's "connected"
+ * status line aside) and holds no stack trace.
+ */
+export function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split("\n").filter((l) => !/^padlink-client: connected/.test(l));
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(stderr, /\n\s+at |Uncaught|error: /);
 }

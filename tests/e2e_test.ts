@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { BUTTON_NAMES } from "../lib/input/model.ts";
 import { encodeHello, MAGIC } from "../lib/wire/protocol.ts";
-import { compileFlags, ROOT, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import {
+  assertOneLineError,
+  compileFlags,
+  ROOT,
+  spawnEntrypoint,
+  startServer,
+  writeReplay,
+} from "./_util.ts";
 
 /** A session touching every button, every axis, and a few keys. */
 function fullSession(): Record<string, unknown>[] {
@@ -173,13 +180,6 @@ Deno.test("human output prints one readable line per event", async () => {
 });
 
 /** Assert a failed run printed exactly one line, no stack trace, matching `pattern`. */
-function assertOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trim().split("\n").filter((l) => !/^padlink-client: connected/.test(l));
-  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(stderr, /\n\s+at |Uncaught|error: /);
-}
-
 Deno.test("client: a wrong token is refused with a line that says token", async () => {
   const file = await writeReplay([{ t: 0, type: "pad", pad: 0, attached: true, name: "P" }]);
   await using server = await startServer();

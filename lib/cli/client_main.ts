@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { dirname, join } from "node:path";
 import { normalizeToken, TokenError } from "../trust/auth.ts";
 import { ConnectError } from "../client/client.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
@@ -14,6 +15,7 @@ import type { ClientTlsOptions } from "../trust/tls.ts";
 import { Forwarder, type ForwarderEnd } from "../client/forwarder.ts";
 import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay/replay.ts";
 import type { SdlInput } from "../sdl2/source.ts";
+import { mappingsProblem } from "../sdl2/mappings.ts";
 import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
 import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
 import {
@@ -38,13 +40,16 @@ export const CLIENT_HELP =
 Usage: ${PROGRAM} --host HOST [options]
 
 Options:
-  --host HOST         server to connect to (default 127.0.0.1)
+  --host HOST         server to connect to, a name or address without a port
+                      (default 127.0.0.1)
   --port N            server port (default ${DEFAULT_PORT})
   --name NAME         name shown on the server (default: this machine's host name)
-  --token T           the token the server printed (default: PADLINK_TOKEN)
+  --token T           the token the server printed (default: PADLINK_TOKEN; an empty
+                      PADLINK_TOKEN counts as unset)
   --replay FILE       send the events in FILE (JSON lines) instead of reading devices
   --virtual FILE      play FILE through SDL virtual controllers (no hardware needed)
-  --record FILE       also write what is sent to FILE, in the replay format
+  --record FILE       also write what devices send to FILE, in the replay format
+                      (not with --replay: that file already is the record)
   --no-window         controllers only: no keyboard window
   --deadzone D        stick deadzone, 0 turns it off (default 0.05)
   --rate HZ           most stick/trigger updates per axis per second (default 1000)
@@ -94,6 +99,59 @@ function defaultName(): string {
   }
 }
 
+/** The environment variable the client reads its token from. */
+export const TOKEN_ENV = "PADLINK_TOKEN";
+
+/**
+ * Refuse a `--host` that carries a port (`host:7175`, `[::1]:7175`): the port
+ * has its own flag. A bare IPv6 address (`::1`, `[::1]`) is a host.
+ *
+ * @throws {UsageError} naming `--port`.
+ */
+function checkClientHost(host: string): void {
+  if (host.trim() === "") {
+    throw new UsageError(
+      "--host is empty; give the server's name or address, e.g. --host 127.0.0.1",
+    );
+  }
+  const withPort = /^\[([^\]]*)\]:(\d*)$/.exec(host) ?? /^([^:\[\]]+):(\d*)$/.exec(host);
+  if (withPort) {
+    throw new UsageError(
+      `--host ${host} includes a port; pass the port on its own: --host ${withPort[1]} --port ${
+        withPort[2] || "N"
+      }`,
+    );
+  }
+}
+
+/**
+ * The token from `--token`, else from `PADLINK_TOKEN`, normalised. An empty
+ * `PADLINK_TOKEN` counts as unset (as if it were not exported), so it never
+ * blocks a `--no-auth` server; an empty `--token` is a mistake.
+ *
+ * @throws {UsageError} naming where the bad token came from.
+ */
+function clientToken(flag: string | undefined): string | undefined {
+  const fromEnv = env(TOKEN_ENV);
+  const [token, source] = flag !== undefined
+    ? [flag, "--token"]
+    : fromEnv !== undefined && fromEnv.trim() !== ""
+    ? [fromEnv, TOKEN_ENV]
+    : [undefined, ""];
+  if (token === undefined) return undefined;
+  try {
+    return normalizeToken(token);
+  } catch (error) {
+    if (error instanceof TokenError) {
+      throw new UsageError(
+        `${source}: ${error.message}; use the token padlink-server printed` +
+          (source === TOKEN_ENV ? ` (or unset ${TOKEN_ENV} for a --no-auth server)` : ""),
+      );
+    }
+    throw error;
+  }
+}
+
 /**
  * Parse `padlink-client` flags.
  *
@@ -136,15 +194,15 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
   if (values.replay !== undefined && values.virtual !== undefined) {
     throw new UsageError("--replay and --virtual are two different sources; pass one of them");
   }
-  let token = values.token ?? env("PADLINK_TOKEN");
-  if (token !== undefined) {
-    try {
-      token = normalizeToken(token);
-    } catch (error) {
-      if (error instanceof TokenError) throw new UsageError(error.message);
-      throw error;
-    }
+  if (values.record !== undefined && values.replay !== undefined) {
+    throw new UsageError(
+      "--record writes down what devices send; a --replay file already is such a record. " +
+        "Drop --record, or use --virtual FILE --record OUT to record through SDL",
+    );
   }
+  const host = values.host ?? "127.0.0.1";
+  checkClientHost(host);
+  const token = clientToken(values.token);
   if (values["tls-name"] !== undefined && values.ca === undefined) {
     throw new UsageError("--tls-name only applies with --ca");
   }
@@ -157,7 +215,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     throw new UsageError(`--name ${JSON.stringify(name)}: ${nameProblem}; pick another name`);
   }
   return {
-    host: values.host ?? "127.0.0.1",
+    host,
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port, "--port", false),
     name,
     token,
@@ -208,7 +266,8 @@ export async function clientMain(args: string[]): Promise<number> {
     if (options !== "help" && options !== "version") {
       if (options.replay !== undefined) entries = await loadReplay(options.replay);
       if (options.virtual !== undefined) virtual = await loadReplay(options.virtual, "--virtual");
-      if (options.mappings !== undefined) await checkReadable(options.mappings, "--mappings");
+      if (options.mappings !== undefined) await checkMappings(options.mappings);
+      if (options.record !== undefined) await checkRecordTarget(options.record);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -291,15 +350,48 @@ export async function clientMain(args: string[]): Promise<number> {
   return result.graceful ? 0 : reportLost(result.end);
 }
 
-async function checkReadable(path: string, flag: string): Promise<void> {
+/** Refuse a `--mappings` path that is not a readable file of SDL mappings. */
+async function checkMappings(path: string): Promise<void> {
+  let text: string;
   try {
-    await Deno.stat(path);
+    text = await Deno.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new UsageError(`${flag} ${path}: no such file`);
-    }
-    throw new UsageError(`${flag} ${path}: cannot read it (${(error as Error).message})`);
+    throw new UsageError(
+      `--mappings ${path}: ${fileProblem(error)}; give a gamecontrollerdb.txt file`,
+    );
   }
+  const problem = mappingsProblem(text);
+  if (problem) throw new UsageError(`--mappings ${path}: ${problem}`);
+}
+
+/**
+ * Refuse a `--record` path that cannot be created, before connecting: a
+ * directory, or a file in a folder that does not exist.
+ */
+async function checkRecordTarget(path: string): Promise<void> {
+  const existing = await Deno.stat(path).catch(() => null);
+  if (existing?.isDirectory) {
+    throw new UsageError(
+      `--record ${path} is a directory; give a file name, e.g. ${join(path, "session.jsonl")}`,
+    );
+  }
+  if (existing) return;
+  const folder = dirname(path);
+  const parent = await Deno.stat(folder).catch(() => null);
+  if (!parent) {
+    throw new UsageError(`--record ${path}: the folder ${folder} does not exist; create it first`);
+  }
+  if (!parent.isDirectory) {
+    throw new UsageError(`--record ${path}: ${folder} is not a folder`);
+  }
+}
+
+/** Why a file could not be read, as a phrase. */
+function fileProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.IsADirectory) return "is a directory";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return `cannot read it (${(error as Error).message})`;
 }
 
 async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<number> {
