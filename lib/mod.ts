@@ -26,10 +26,14 @@
 export * from "./input/model.ts";
 export * from "./wire/frame.ts";
 export {
+  type AnyMessageSink,
+  type ClientMessageSink,
+  type ControlSink,
   InputEncoder,
   MessageType,
   PROTOCOL_VERSION,
   ProtocolError,
+  type ServerMessageSink,
   SessionDecoder,
 } from "./wire/protocol.ts";
 export { formatToken, generateToken, normalizeToken } from "./trust/auth.ts";

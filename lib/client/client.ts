@@ -23,13 +23,12 @@ import {
   HEARTBEAT_FRAME,
   HELLO_FLAG_AUTH,
   InputEncoder,
-  type MessageSink,
   MessageType,
   messageTypeOf,
   PROTOCOL_VERSION,
   ProtocolError,
   RefuseCode,
-  SERVER_SESSION_TYPES,
+  type ServerMessageSink,
   SessionDecoder,
 } from "../wire/protocol.ts";
 
@@ -278,13 +277,8 @@ export class PadlinkConnection {
     resolveClosed: (info: CloseInfo) => void,
     options: ConnectOptions,
   ): void {
-    const decoder = new SessionDecoder(SERVER_SESSION_TYPES);
-    const sink: MessageSink = {
-      padAttach: () => {},
-      padDetach: () => {},
-      button: () => {},
-      axis: () => {},
-      key: () => {},
+    const decoder = SessionDecoder.fromServer();
+    const sink: ServerMessageSink = {
       goodbye: (code, reason) => {
         if (code === GoodbyeCode.ACK) {
           this.#finish({ reason: "closed gracefully", serverShutdown: false });

@@ -1,8 +1,10 @@
 /**
  * The server side: {@linkcode PadlinkServer} accepts clients, runs each
- * session and reports every event in order to its outputs
- * (`output.ts`, the seam) and listeners. `events.ts` holds the event types
- * that every output receives.
+ * session (`session.ts`, which sees the server only through a small host
+ * interface; its JOIN is judged by the pure functions of `join.ts`; names
+ * come from `name_registry.ts`) and reports every event in order to its
+ * outputs (`output.ts`, the seam) and listeners (`listeners.ts`).
+ * `events.ts` holds the event types that every output receives.
  *
  * @module
  */

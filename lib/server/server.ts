@@ -14,43 +14,9 @@
  * @module
  */
 
-import {
-  computeProof,
-  formatToken,
-  generateToken,
-  newNonce,
-  normalizeToken,
-  tokenKey,
-  verifyProof,
-} from "../trust/auth.ts";
-import { BackpressureError, FramedConnection, isDisconnectError } from "../net/connection.ts";
-import { FrameError } from "../wire/frame.ts";
+import { formatToken, generateToken, normalizeToken, tokenKey } from "../trust/auth.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "../trust/rate_limit.ts";
-import {
-  AXIS_NAMES,
-  BUTTON_NAMES,
-  dequantizeAxis,
-  type InputEvent,
-  InputState,
-} from "../input/model.ts";
-import {
-  CLIENT_SESSION_TYPES,
-  decodeJoin,
-  encodeGoodbye,
-  encodeHello,
-  encodePing,
-  encodeRefuse,
-  encodeWelcome,
-  GoodbyeCode,
-  HEARTBEAT_FRAME,
-  HELLO_FLAG_AUTH,
-  type MessageSink,
-  MessageType,
-  PROTOCOL_VERSION,
-  ProtocolError,
-  RefuseCode,
-  SessionDecoder,
-} from "../wire/protocol.ts";
+import { PROTOCOL_VERSION } from "../wire/protocol.ts";
 import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
 import type {
   ClientInputEvent,
@@ -67,6 +33,9 @@ import type {
   OutputHost,
   ServerSnapshot,
 } from "./output.ts";
+import { Listeners, streamEvents } from "./listeners.ts";
+import { NameRegistry } from "./name_registry.ts";
+import { Session, type SessionHost } from "./session.ts";
 
 export { DEFAULT_PORT, validateClientName };
 export type { ClientInputEvent, ConnectEvent, DisconnectEvent, ListeningEvent, ServerEvent };
@@ -138,21 +107,14 @@ export type ResolvedServerOptions = Required<
   Omit<ServerOptions, "token" | "onEvent" | "onLog">
 >;
 
-type SessionState = "greeting" | "joining" | "active" | "closing";
-
-/** Most frames buffered from a client while its JOIN is being checked. */
-const MAX_FRAMES_DURING_JOIN = 64;
-
 /** A running padlink server. */
 export class PadlinkServer implements AsyncDisposable {
   readonly #listener: Deno.Listener;
   readonly #options: ResolvedServerOptions;
   readonly #token: string | null;
-  readonly #key: Promise<CryptoKey> | null;
-  readonly #limiter: FailureLimiter;
   readonly #sessions = new Set<Session>();
-  readonly #names = new Set<string>();
-  readonly #listeners: ((event: ServerEvent) => void)[] = [];
+  readonly #listeners = new Listeners<ServerEvent>();
+  readonly #sessionHost: SessionHost;
   readonly #outputs: Output[] = [];
   readonly #host: OutputHost = {
     snapshot: () => this.snapshot(),
@@ -178,11 +140,40 @@ export class PadlinkServer implements AsyncDisposable {
       tls: options.tls ?? null,
       rateLimit: options.rateLimit ?? null,
     };
-    this.#limiter = new FailureLimiter(options.rateLimit ?? {});
     this.#token = options.token === null ? null : normalizeToken(options.token ?? generateToken());
-    this.#key = this.#token === null ? null : tokenKey(this.#token);
-    if (options.onEvent) this.#listeners.push(options.onEvent);
+    if (options.onEvent) this.#listeners.add(options.onEvent);
     this.#onLog = options.onLog ?? (() => {});
+    const sessions = this.#sessions;
+    this.#sessionHost = {
+      settings: {
+        heartbeatMs: this.#options.heartbeatMs,
+        timeoutMs: this.#options.timeoutMs,
+        handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
+        maxClients: this.#options.maxClients,
+        maxFrameSize: this.#options.maxFrameSize,
+        key: this.#token === null ? null : tokenKey(this.#token),
+        channelBinding: this.#options.tls?.channelBinding ?? new Uint8Array(0),
+      },
+      limiter: new FailureLimiter(options.rateLimit ?? {}),
+      names: new NameRegistry(),
+      report: (event) => this.#emit(event),
+      log: (message) => this.#onLog(message),
+      sessions: {
+        activeCount: () => {
+          let count = 0;
+          for (const session of sessions) if (session.state === "active") count++;
+          return count;
+        },
+        byId: (id, except) => {
+          for (const session of sessions) {
+            if (session !== except && session.state === "active" && session.sessionId === id) {
+              return session;
+            }
+          }
+          return null;
+        },
+      },
+    };
     const tick = Math.max(10, Math.min(this.#options.heartbeatMs, this.#options.timeoutMs / 8));
     this.#ticker = setInterval(() => this.#tick(), tick);
     this.#acceptLoop = this.#accept();
@@ -190,10 +181,17 @@ export class PadlinkServer implements AsyncDisposable {
 
   /**
    * Listen and start serving. The first event reported is `listening`.
+   * Never throws: every failure is a rejection.
    *
-   * @throws {Deno.errors.AddrInUse} when the port is taken.
+   * @returns the running server; rejects with `Deno.errors.AddrInUse` when
+   * the port is taken (and the other `Deno.listen` errors).
    */
   static start(options: ServerOptions = {}): Promise<PadlinkServer> {
+    // Inside the executor, so that a failure to listen rejects.
+    return new Promise((resolve) => resolve(PadlinkServer.#open(options)));
+  }
+
+  static #open(options: ServerOptions): PadlinkServer {
     const address = {
       hostname: options.hostname ?? "0.0.0.0",
       port: options.port ?? DEFAULT_PORT,
@@ -202,7 +200,13 @@ export class PadlinkServer implements AsyncDisposable {
     const listener: Deno.Listener = options.tls
       ? Deno.listenTls({ ...address, cert: options.tls.cert, key: options.tls.key })
       : Deno.listen(address);
-    const server = new PadlinkServer(listener, options);
+    let server: PadlinkServer;
+    try {
+      server = new PadlinkServer(listener, options);
+    } catch (error) {
+      listener.close(); // A bad token: nothing may be left listening.
+      throw error;
+    }
     const addr = listener.addr as Deno.NetAddr;
     server.#listening = {
       type: "listening",
@@ -212,7 +216,7 @@ export class PadlinkServer implements AsyncDisposable {
       protocol: PROTOCOL_VERSION,
     };
     server.#emit(server.#listening);
-    return Promise.resolve(server);
+    return server;
   }
 
   /** The address the server listens on. */
@@ -230,9 +234,13 @@ export class PadlinkServer implements AsyncDisposable {
     return [...this.#sessions].filter((s) => s.state === "active").map((s) => s.name);
   }
 
-  /** Add a listener for every event. */
-  addListener(listener: (event: ServerEvent) => void): void {
-    this.#listeners.push(listener);
+  /**
+   * Add a listener for every event from now on, called synchronously in order.
+   *
+   * @returns a function that removes the listener.
+   */
+  addListener(listener: (event: ServerEvent) => void): () => void {
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -271,30 +279,12 @@ export class PadlinkServer implements AsyncDisposable {
 
   /**
    * The `listening` event, then every event from now until the server
-   * closes, as an async iterable.
-   * Events are buffered without limit while the consumer is busy.
+   * closes, as an async iterable. Events are buffered without limit while
+   * the consumer is busy; leaving the loop (`break`, `return`, a throw)
+   * unsubscribes, so nothing queues for a consumer that is gone.
    */
-  async *events(): AsyncGenerator<ServerEvent> {
-    const queue: ServerEvent[] = this.#listening ? [this.#listening] : [];
-    let wake: (() => void) | null = null;
-    let done = false;
-    this.#listeners.push((event) => {
-      queue.push(event);
-      wake?.();
-    });
-    this.finished.then(() => {
-      done = true;
-      wake?.();
-    });
-    while (true) {
-      if (queue.length > 0) {
-        yield queue.shift()!;
-        continue;
-      }
-      if (done) return;
-      await new Promise<void>((resolve) => wake = resolve);
-      wake = null;
-    }
+  events(): AsyncGenerator<ServerEvent, void, undefined> {
+    return streamEvents(this.#listeners, this.#listening ? [this.#listening] : [], this.finished);
   }
 
   /** Resolves once the server has closed. */
@@ -333,7 +323,7 @@ export class PadlinkServer implements AsyncDisposable {
 
   #emit(event: ServerEvent): void {
     for (const output of this.#outputs) output.push(event);
-    for (const listener of this.#listeners) listener(event);
+    this.#listeners.emit(event);
   }
 
   async #accept(): Promise<void> {
@@ -346,7 +336,7 @@ export class PadlinkServer implements AsyncDisposable {
         this.#onLog(`accept failed: ${(error as Error).message}`);
         continue;
       }
-      const session = new Session(this, conn);
+      const session = new Session(this.#sessionHost, conn);
       this.#sessions.add(session);
       session.done = session.run().finally(() => this.#sessions.delete(session));
     }
@@ -364,408 +354,4 @@ export class PadlinkServer implements AsyncDisposable {
     this.#lastTick = now;
     for (const session of this.#sessions) session.tick(now, heardBy);
   }
-
-  /** @internal for Session */
-  get options(): ResolvedServerOptions {
-    return this.#options;
-  }
-
-  /** @internal for Session */
-  get key(): Promise<CryptoKey> | null {
-    return this.#key;
-  }
-
-  /** @internal for Session: failed handshakes per address. */
-  get limiter(): FailureLimiter {
-    return this.#limiter;
-  }
-
-  /** @internal for Session: the TLS channel binding for proofs (empty on plain TCP). */
-  get channelBinding(): Uint8Array {
-    return this.#options.tls?.channelBinding ?? new Uint8Array(0);
-  }
-
-  /** @internal for Session */
-  emit(event: ServerEvent): void {
-    this.#emit(event);
-  }
-
-  /** @internal for Session */
-  log(message: string): void {
-    this.#onLog(message);
-  }
-
-  /** @internal for Session: number of clients past their handshake. */
-  activeCount(): number {
-    let count = 0;
-    for (const session of this.#sessions) if (session.state === "active") count++;
-    return count;
-  }
-
-  /**
-   * @internal for Session: the live session that joined with session id
-   * `id`, other than `except`.
-   */
-  sessionById(id: string, except: Session): Session | null {
-    for (const session of this.#sessions) {
-      if (session !== except && session.state === "active" && session.sessionId === id) {
-        return session;
-      }
-    }
-    return null;
-  }
-
-  /** @internal for Session: take a unique name derived from `wanted`. */
-  claimName(wanted: string): string {
-    let name = wanted;
-    for (let n = 2; this.#names.has(name); n++) name = `${wanted}#${n}`;
-    this.#names.add(name);
-    return name;
-  }
-
-  /** @internal for Session */
-  releaseName(name: string): void {
-    this.#names.delete(name);
-  }
-}
-
-/** One connection, from greeting to goodbye. */
-class Session implements MessageSink {
-  readonly #server: PadlinkServer;
-  readonly #link: FramedConnection;
-  readonly #decoder = new SessionDecoder(CLIENT_SESSION_TYPES);
-  readonly #input = new InputState();
-  readonly #serverNonce = newNonce();
-  readonly #pending: Uint8Array[] = [];
-  #handshakeTimer: Timer | undefined;
-  #endReason: string | null = null;
-  state: SessionState = "greeting";
-  name = "";
-  /** The JOIN session id in hex, or null when the client sent none. */
-  sessionId: string | null = null;
-  /** Settles when {@linkcode run} has reported everything. */
-  done: Promise<void> = Promise.resolve();
-  /** When the handshake completed, in ms since the Unix epoch. */
-  connectedAt = 0;
-
-  constructor(server: PadlinkServer, conn: Deno.Conn) {
-    this.#server = server;
-    this.#link = new FramedConnection(conn, { maxFrameSize: server.options.maxFrameSize });
-  }
-
-  async run(): Promise<void> {
-    const options = this.#server.options;
-    this.#handshakeTimer = setTimeout(() => {
-      this.#server.log(
-        `${this.#link.peer}: dropped, handshake not completed within ${options.handshakeTimeoutMs} ms`,
-      );
-      this.#end("handshake timed out");
-    }, options.handshakeTimeoutMs);
-    try {
-      this.#link.send(encodeHello({
-        version: PROTOCOL_VERSION,
-        flags: this.#server.key ? HELLO_FLAG_AUTH : 0,
-        nonce: this.#serverNonce,
-      }));
-      await this.#link.readFrames((payload) => this.#onFrame(payload));
-      this.#end(
-        this.state === "active" ? "connection closed by client" : "closed before handshake",
-      );
-    } catch (error) {
-      this.#end(describeFailure(error));
-      if (!isDisconnectError(error) && this.#endReason !== null) {
-        this.#server.log(
-          `${this.name || this.#link.peer} (${this.#link.peer}): ${this.#endReason}`,
-        );
-      }
-    } finally {
-      clearTimeout(this.#handshakeTimer);
-      this.#finish();
-    }
-  }
-
-  #onFrame(payload: Uint8Array): void {
-    if (this.state === "active") {
-      if (payload.length > 0) this.#decoder.decode(payload, this);
-      return;
-    }
-    if (this.state === "greeting") {
-      if (payload.length === 0) return;
-      this.state = "joining";
-      this.#join(payload.slice()).catch((error) => {
-        this.#server.log(`${this.#link.peer}: handshake failed: ${describeFailure(error)}`);
-        this.#end(describeFailure(error));
-      });
-      return;
-    }
-    if (this.state === "joining") {
-      if (this.#pending.length >= MAX_FRAMES_DURING_JOIN) {
-        throw new ProtocolError("too many frames before the handshake completed");
-      }
-      this.#pending.push(payload.slice());
-    }
-    // "closing": ignore anything after GOODBYE or a refusal.
-  }
-
-  async #join(payload: Uint8Array): Promise<void> {
-    const join = decodeJoin(payload);
-    const server = this.#server;
-    if (join.version !== PROTOCOL_VERSION) {
-      return this.#refuse(
-        RefuseCode.VERSION,
-        `server speaks padlink protocol v${PROTOCOL_VERSION}, client sent v${join.version}`,
-      );
-    }
-    const nameProblem = validateClientName(join.name);
-    if (nameProblem) return this.#refuse(RefuseCode.BAD_NAME, nameProblem);
-    const keyPromise = server.key;
-    const ip = (this.#link.conn.remoteAddr as Deno.NetAddr).hostname;
-    const blockedMs = server.limiter.blockedFor(ip);
-    if (keyPromise && blockedMs > 0) {
-      return this.#refuse(
-        RefuseCode.RATE_LIMITED,
-        `too many failed handshakes from ${ip}; try again in ${Math.ceil(blockedMs / 1000)} s`,
-      );
-    }
-    if (keyPromise) {
-      if (join.proof.length === 0) {
-        return this.#refuse(RefuseCode.TOKEN_REQUIRED, "this server requires a token");
-      }
-      const key = await keyPromise;
-      const context = {
-        serverNonce: this.#serverNonce,
-        clientNonce: join.nonce,
-        name: join.name,
-        channelBinding: server.channelBinding,
-      };
-      if (!(await verifyProof(key, "join", context, join.proof))) {
-        if (server.limiter.fail(ip)) {
-          server.log(`${ip}: too many failed handshakes; refusing this address for a while`);
-        }
-        return this.#refuse(RefuseCode.TOKEN_WRONG, "wrong token");
-      }
-    }
-    if (this.state !== "joining") return; // Timed out or closed while verifying.
-    if (join.session) {
-      // The same client reconnecting before its old connection was noticed
-      // dead: release what the old one held, then hand its name over.
-      this.sessionId = toHex(join.session);
-      const previous = server.sessionById(this.sessionId, this);
-      if (previous) {
-        await previous.replace(`replaced by a new connection from ${this.#link.peer}`);
-        if (this.state !== "joining") return;
-      }
-    }
-    if (server.activeCount() >= server.options.maxClients) {
-      return this.#refuse(
-        RefuseCode.SERVER_FULL,
-        `server is full (${server.options.maxClients} clients)`,
-      );
-    }
-    this.name = server.claimName(join.name.trim());
-    let proof = new Uint8Array(0);
-    if (keyPromise) {
-      proof = await computeProof(await keyPromise, "welcome", {
-        serverNonce: this.#serverNonce,
-        clientNonce: join.nonce,
-        name: this.name,
-        channelBinding: server.channelBinding,
-      }) as Uint8Array<ArrayBuffer>;
-    }
-    if (this.state !== "joining") {
-      server.releaseName(this.name);
-      this.name = "";
-      return;
-    }
-    clearTimeout(this.#handshakeTimer);
-    this.#link.send(encodeWelcome({
-      name: this.name,
-      heartbeatMs: server.options.heartbeatMs,
-      timeoutMs: server.options.timeoutMs,
-      proof,
-    }));
-    this.state = "active";
-    this.connectedAt = Date.now();
-    server.emit({ type: "connect", client: this.name, addr: this.#link.peer });
-    try {
-      for (const frame of this.#pending.splice(0)) this.#onFrame(frame);
-    } catch (error) {
-      this.#server.log(`${this.name} (${this.#link.peer}): ${describeFailure(error)}`);
-      this.#end(describeFailure(error));
-    }
-  }
-
-  #refuse(code: number, reason: string): void {
-    this.#server.log(`${this.#link.peer}: refused: ${reason}`);
-    try {
-      this.#link.send(encodeRefuse({ code, reason }));
-    } catch {
-      // The peer is not reading; it is being dropped anyway.
-    }
-    this.state = "closing";
-    this.#endReason = `refused: ${reason}`;
-    this.#link.closeAfterFlush(500);
-  }
-
-  /** This client and what it holds now. */
-  snapshot(): ClientSnapshot {
-    return {
-      client: this.name,
-      addr: this.#link.peer,
-      connectedAt: this.connectedAt,
-      inputs: this.#input.snapshot(),
-    };
-  }
-
-  /** Feedback for one of this client's pads. */
-  command(command: FeedbackCommand): CommandResult {
-    if (!this.#input.hasPad(command.pad)) {
-      return { ok: false, error: `${this.name} has no pad ${command.pad} attached` };
-    }
-    return { ok: false, error: `${this.name} does not take ${command.type} commands` };
-  }
-
-  /** End this session because its client reconnected; resolves once it is reported. */
-  replace(reason: string): Promise<void> {
-    this.#server.log(`${this.name} (${this.#link.peer}): ${reason}`);
-    this.#end(reason);
-    return this.done;
-  }
-
-  /**
-   * Drop the client when nothing arrived for the timeout before `heardBy`
-   * (the previous tick); send a heartbeat when we have been quiet.
-   */
-  tick(now: number, heardBy: number): void {
-    if (this.state !== "active") return;
-    const options = this.#server.options;
-    if (heardBy - this.#link.lastReceived > options.timeoutMs) {
-      this.#end(`timed out (no traffic for ${options.timeoutMs} ms)`);
-      return;
-    }
-    if (now - this.#link.lastSent >= options.heartbeatMs) {
-      this.#trySend(HEARTBEAT_FRAME);
-    }
-  }
-
-  #trySend(bytes: Uint8Array): void {
-    try {
-      this.#link.send(bytes);
-    } catch (error) {
-      this.#end(describeFailure(error));
-    }
-  }
-
-  /** Record why the session ends and close the socket; #finish reports it. */
-  #end(reason: string): void {
-    if (this.#endReason === null) this.#endReason = reason;
-    this.#link.close();
-  }
-
-  async shutdown(reason: string): Promise<void> {
-    if (this.state === "active") {
-      this.#trySend(encodeGoodbye({ code: GoodbyeCode.SERVER_SHUTDOWN, reason }));
-      this.#endReason ??= reason;
-      this.state = "closing";
-      this.#neutralise();
-      await this.#link.closeAfterFlush(500);
-    } else {
-      this.#end(reason);
-    }
-  }
-
-  #neutralise(): void {
-    const client = this.name;
-    for (const event of this.#input.neutralEvents()) {
-      this.#input.apply(event);
-      this.#server.emit({ ...event, client });
-    }
-  }
-
-  #finished = false;
-
-  #finish(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#link.close();
-    if (this.name !== "") {
-      this.#neutralise();
-      this.#server.emit({
-        type: "disconnect",
-        client: this.name,
-        addr: this.#link.peer,
-        reason: this.#endReason ?? "connection closed",
-      });
-      this.#server.releaseName(this.name);
-    }
-  }
-
-  // MessageSink: every input is checked against the state, so a consumer
-  // only ever sees real changes on attached pads.
-
-  padAttach(pad: number, name: string): void {
-    this.#emitInput({ type: "pad", pad, attached: true, name });
-  }
-
-  padDetach(pad: number): void {
-    if (!this.#input.hasPad(pad)) return;
-    for (const event of this.#input.padNeutralEvents(pad)) this.#emitInput(event);
-    this.#emitInput({ type: "pad", pad, attached: false });
-  }
-
-  button(pad: number, button: number, pressed: boolean): void {
-    this.#requirePad(pad);
-    this.#emitInput({ type: "button", pad, button: BUTTON_NAMES[button]!, pressed });
-  }
-
-  axis(pad: number, axis: number, raw: number): void {
-    this.#requirePad(pad);
-    this.#emitInput({ type: "axis", pad, axis: AXIS_NAMES[axis]!, value: dequantizeAxis(raw) });
-  }
-
-  key(key: string, scancode: string, pressed: boolean): void {
-    this.#emitInput({ type: "key", key, scancode, pressed });
-  }
-
-  goodbye(_code: number, reason: string): void {
-    this.#endReason = reason === "" ? "client quit" : `client quit: ${reason}`;
-    this.state = "closing";
-    this.#trySend(encodeGoodbye({ code: GoodbyeCode.ACK, reason: "" }));
-    this.#link.closeAfterFlush(500);
-  }
-
-  ping(id: number): void {
-    this.#trySend(encodePing(MessageType.PONG, id));
-  }
-
-  pong(_id: number): void {}
-
-  rumble(): void {
-    throw new ProtocolError("a client may not send RUMBLE");
-  }
-
-  #requirePad(pad: number): void {
-    if (!this.#input.hasPad(pad)) {
-      throw new ProtocolError(`input for pad ${pad}, which is not attached`);
-    }
-  }
-
-  #emitInput(event: InputEvent): void {
-    if (this.state !== "active") return;
-    if (!this.#input.apply(event)) return;
-    this.#server.emit({ ...event, client: this.name } as ClientInputEvent);
-  }
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function describeFailure(error: unknown): string {
-  if (error instanceof ProtocolError) return `protocol error: ${error.message}`;
-  if (error instanceof FrameError) return `framing error: ${error.message}`;
-  if (error instanceof BackpressureError) return error.message;
-  if (error instanceof Deno.errors.ConnectionReset) return "connection reset";
-  if (isDisconnectError(error)) return "connection lost";
-  return error instanceof Error ? error.message : String(error);
 }

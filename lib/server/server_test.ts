@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   RefuseCode,
 } from "../wire/protocol.ts";
+import { TokenError } from "../trust/auth.ts";
 import { PadlinkServer, type ServerEvent } from "./server.ts";
 
 async function startServer(options: Parameters<typeof PadlinkServer.start>[0] = {}) {
@@ -161,4 +162,47 @@ Deno.test("PadlinkServer reports nothing from a connection that never completes 
     conn.close();
   }
   assert.deepEqual(events.map((e) => e.type), ["listening"]);
+});
+
+Deno.test("PadlinkServer.start rejects, never throws, when the port is in use", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let starting: Promise<PadlinkServer> | undefined;
+  assert.doesNotThrow(() => {
+    starting = PadlinkServer.start({ hostname: "127.0.0.1", port: taken.addr.port });
+  });
+  await assert.rejects(starting!, Deno.errors.AddrInUse);
+});
+
+Deno.test("PadlinkServer.start rejects a too-short token and leaves nothing listening", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  await assert.rejects(
+    PadlinkServer.start({ hostname: "127.0.0.1", port, token: "short" }),
+    TokenError,
+  );
+  using again = Deno.listen({ hostname: "127.0.0.1", port });
+  assert.equal(again.addr.port, port);
+});
+
+Deno.test("PadlinkServer.events ends at break while other consumers keep every event", async () => {
+  const { server, events, port } = await startServer({ token: null });
+  await using _ = server;
+  const first: string[] = [];
+  for await (const event of server.events()) {
+    first.push(event.type);
+    break;
+  }
+  const second: string[] = [];
+  const consuming = (async () => {
+    for await (const event of server.events()) second.push(event.type);
+  })();
+  const connection = await PadlinkConnection.open({ host: "127.0.0.1", port, name: "it" });
+  connection.send([{ type: "key", key: "A", scancode: "A", pressed: true }]);
+  await connection.goodbye();
+  await server.close();
+  await consuming;
+  assert.deepEqual(first, ["listening"]);
+  assert.deepEqual(second, ["listening", "connect", "key", "key", "disconnect"]);
+  assert.deepEqual(events.map((e) => e.type), second);
 });

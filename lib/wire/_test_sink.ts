@@ -1,5 +1,5 @@
 /**
- * Test helper: a {@linkcode MessageSink} that records what a
+ * Test helper: a sink for both directions ({@linkcode AnyMessageSink}) that records what a
  * {@linkcode SessionDecoder} delivers, turning input messages back into
  * {@linkcode InputEvent}s so they compare with what was encoded.
  *
@@ -7,7 +7,7 @@
  */
 
 import { AXIS_NAMES, BUTTON_NAMES, dequantizeAxis, type InputEvent } from "../input/model.ts";
-import type { MessageSink } from "./protocol.ts";
+import type { AnyMessageSink } from "./protocol.ts";
 
 /** A non-input message a session can carry. */
 export type ControlMessage =
@@ -24,7 +24,7 @@ export type Recorded = InputEvent | ControlMessage;
  * against their wire ranges, so a decoder that lets a bad value through
  * makes the recorder throw a plain `Error` (which no test expects).
  */
-export class RecordingSink implements MessageSink {
+export class RecordingSink implements AnyMessageSink {
   /** Everything delivered, in order. */
   readonly events: Recorded[] = [];
 

@@ -453,10 +453,24 @@ export function decodeRefuse(payload: Uint8Array): Refuse {
 }
 
 /**
- * Receives the messages of a session payload. The decoder calls these in
- * order; input messages carry raw indices so decoding allocates nothing.
+ * The control messages both directions carry: the decoder calls these in
+ * order with what the peer sent.
  */
-export interface MessageSink {
+export interface ControlSink {
+  /** The peer said GOODBYE. */
+  goodbye(code: number, reason: string): void;
+  /** The peer sent a PING. */
+  ping(id: number): void;
+  /** The peer answered a PING. */
+  pong(id: number): void;
+}
+
+/**
+ * What a server receives from a client after the handshake
+ * ({@linkcode CLIENT_SESSION_TYPES}): input changes and control messages.
+ * Input messages carry raw indices so decoding allocates nothing.
+ */
+export interface ClientMessageSink extends ControlSink {
   /** A pad was attached. */
   padAttach(pad: number, name: string): void;
   /** A pad was detached. */
@@ -467,27 +481,40 @@ export interface MessageSink {
   axis(pad: number, axis: number, raw: number): void;
   /** A key changed. */
   key(key: string, scancode: string, pressed: boolean): void;
-  /** The peer said GOODBYE. */
-  goodbye(code: number, reason: string): void;
-  /** The peer sent a PING. */
-  ping(id: number): void;
-  /** The peer answered a PING. */
-  pong(id: number): void;
+}
+
+/**
+ * What a client receives from a server after the handshake
+ * ({@linkcode SERVER_SESSION_TYPES}): feedback and control messages.
+ */
+export interface ServerMessageSink extends ControlSink {
   /** The server asked for rumble. */
   rumble(pad: number, low: number, high: number, durationMs: number): void;
 }
 
+/** A sink for every session message, whichever side sent it (tests, tools). */
+export type AnyMessageSink = ClientMessageSink & ServerMessageSink;
+
 /**
- * Decodes session payloads (after the handshake) into {@linkcode MessageSink}
- * calls. It keeps the per-connection key table that KEY_DEFINE fills.
+ * Decodes session payloads (after the handshake) into sink calls. It keeps
+ * the per-connection key table that KEY_DEFINE fills.
+ *
+ * Which messages are accepted is set by the `allowed` list, so a message of
+ * the other direction (a client sending RUMBLE) is a
+ * {@linkcode ProtocolError} before any sink is called. Use
+ * {@linkcode SessionDecoder.fromClient} or {@linkcode SessionDecoder.fromServer}
+ * for the two real directions: their sink types hold exactly the messages
+ * their lists allow.
+ *
+ * @typeParam Sink what the decoded messages are delivered to.
  */
-export class SessionDecoder {
+export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
   readonly #reader = new PayloadReader(new Uint8Array(0));
   readonly #keys = new Map<number, { key: string; scancode: string }>();
   readonly #allowed: ReadonlySet<number>;
 
   /**
-   * Make a decoder with an empty key table.
+   * A decoder with an empty key table that accepts only the message types in `allowed`.
    *
    * @param allowed the message types this side accepts; any other type is a
    * {@linkcode ProtocolError}.
@@ -496,13 +523,26 @@ export class SessionDecoder {
     this.#allowed = new Set(allowed);
   }
 
+  /** A decoder for what a server receives from a client ({@linkcode CLIENT_SESSION_TYPES}). */
+  static fromClient(): SessionDecoder<ClientMessageSink> {
+    return new SessionDecoder<ClientMessageSink>(CLIENT_SESSION_TYPES);
+  }
+
+  /** A decoder for what a client receives from a server ({@linkcode SERVER_SESSION_TYPES}). */
+  static fromServer(): SessionDecoder<ServerMessageSink> {
+    return new SessionDecoder<ServerMessageSink>(SERVER_SESSION_TYPES);
+  }
+
   /**
    * Decode every message in `payload`, in order.
    *
    * @throws {ProtocolError} on an unknown, unexpected or malformed message;
    * messages before the bad one have already been delivered.
    */
-  decode(payload: Uint8Array, sink: MessageSink): void {
+  decode(payload: Uint8Array, sink: Sink): void {
+    // Only the types in #allowed get past the check below; the factories
+    // pair each list with the sink type that has a method for every one.
+    const all = sink as unknown as AnyMessageSink;
     const r = this.#reader;
     r.reset(payload);
     while (r.remaining > 0) {
@@ -518,14 +558,14 @@ export class SessionDecoder {
           if (button >= BUTTON_NAMES.length) {
             throw new ProtocolError(`unknown button index ${button}`);
           }
-          sink.button(pad, button, type === MessageType.BUTTON_DOWN);
+          all.button(pad, button, type === MessageType.BUTTON_DOWN);
           break;
         }
         case MessageType.AXIS: {
           const pad = readPad(r);
           const axis = r.u8("the axis");
           if (axis >= AXIS_NAMES.length) throw new ProtocolError(`unknown axis index ${axis}`);
-          sink.axis(pad, axis, r.i16("the axis value"));
+          all.axis(pad, axis, r.i16("the axis value"));
           break;
         }
         case MessageType.KEY_DOWN:
@@ -533,7 +573,7 @@ export class SessionDecoder {
           const id = r.u16("the key id");
           const entry = this.#keys.get(id);
           if (!entry) throw new ProtocolError(`key id ${id} was never defined`);
-          sink.key(entry.key, entry.scancode, type === MessageType.KEY_DOWN);
+          all.key(entry.key, entry.scancode, type === MessageType.KEY_DOWN);
           break;
         }
         case MessageType.KEY_DEFINE: {
@@ -548,11 +588,11 @@ export class SessionDecoder {
         }
         case MessageType.PAD_ATTACH: {
           const pad = readPad(r);
-          sink.padAttach(pad, r.string("the pad name"));
+          all.padAttach(pad, r.string("the pad name"));
           break;
         }
         case MessageType.PAD_DETACH:
-          sink.padDetach(readPad(r));
+          all.padDetach(readPad(r));
           break;
         case MessageType.GOODBYE:
           sink.goodbye(r.u8("the goodbye code"), r.string("the goodbye reason"));
@@ -565,7 +605,7 @@ export class SessionDecoder {
           break;
         case MessageType.RUMBLE: {
           const pad = readPad(r);
-          sink.rumble(pad, r.u16("low"), r.u16("high"), r.u16("duration"));
+          all.rumble(pad, r.u16("low"), r.u16("high"), r.u16("duration"));
           break;
         }
         default:

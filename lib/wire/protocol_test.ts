@@ -4,6 +4,7 @@ import { encodeFrame, FrameDecoder, FrameEncoder } from "./frame.ts";
 import { AXIS_NAMES, BUTTON_NAMES, type InputEvent, isTrigger, MAX_PAD } from "../input/model.ts";
 import {
   CLIENT_SESSION_TYPES,
+  type ClientMessageSink,
   decodeHello,
   decodeJoin,
   decodeRefuse,
@@ -30,6 +31,7 @@ import {
   ProtocolError,
   RefuseCode,
   SERVER_SESSION_TYPES,
+  type ServerMessageSink,
   SESSION_ID_SIZE,
   SessionDecoder,
   utf8Truncate,
@@ -597,6 +599,40 @@ Deno.test("SessionDecoder rejects a message type not allowed for the direction",
   assertProtocolError(() => clientDecoder().decode(hello, new RecordingSink()), /unexpected/);
   const lax = new SessionDecoder([MessageType.HELLO, MessageType.JOIN]);
   assertProtocolError(() => lax.decode(hello, new RecordingSink()), /not valid in a session/);
+});
+
+Deno.test("SessionDecoder.fromClient and fromServer refuse the other direction's messages", () => {
+  const calls: string[] = [];
+  const control = {
+    goodbye: () => calls.push("goodbye"),
+    ping: () => calls.push("ping"),
+    pong: () => calls.push("pong"),
+  };
+  // A server-side sink has no rumble method: RUMBLE is a protocol error, not a TypeError.
+  const fromClient: ClientMessageSink = {
+    ...control,
+    padAttach: () => calls.push("padAttach"),
+    padDetach: () => calls.push("padDetach"),
+    button: () => calls.push("button"),
+    axis: () => calls.push("axis"),
+    key: () => calls.push("key"),
+  };
+  const rumble = onlyPayload(encodeRumble(0, 1, 2, 3));
+  assertProtocolError(() => SessionDecoder.fromClient().decode(rumble, fromClient), /0x20/);
+  // A client-side sink has no input methods: input from a server is a protocol error.
+  const fromServer: ServerMessageSink = { ...control, rumble: () => calls.push("rumble") };
+  assertProtocolError(
+    () =>
+      SessionDecoder.fromServer().decode(
+        new Uint8Array([MessageType.BUTTON_DOWN, 0, 0]),
+        fromServer,
+      ),
+    /unexpected message type/,
+  );
+  assert.deepEqual(calls, []);
+  SessionDecoder.fromServer().decode(rumble, fromServer);
+  SessionDecoder.fromClient().decode(new Uint8Array([MessageType.PAD_DETACH, 0]), fromClient);
+  assert.deepEqual(calls, ["rumble", "padDetach"]);
 });
 
 Deno.test("SessionDecoder decodes payloads straight out of encodeFrame", () => {

@@ -1,0 +1,423 @@
+/**
+ * One client connection on the server, from greeting to goodbye: the
+ * handshake (HELLO, JOIN checked by `join.ts`, WELCOME or REFUSE), then the
+ * client's input checked against its state, heartbeats, and the release of
+ * everything it held when it goes away.
+ *
+ * A session knows its server only through {@linkcode SessionHost}, so the
+ * server's public API stays its own.
+ *
+ * @module
+ */
+
+import { computeProof, newNonce, verifyProof } from "../trust/auth.ts";
+import { BackpressureError, FramedConnection, isDisconnectError } from "../net/connection.ts";
+import { FrameError } from "../wire/frame.ts";
+import type { FailureLimiter } from "../trust/rate_limit.ts";
+import {
+  AXIS_NAMES,
+  BUTTON_NAMES,
+  dequantizeAxis,
+  type InputEvent,
+  InputState,
+} from "../input/model.ts";
+import {
+  type ClientMessageSink,
+  decodeJoin,
+  encodeGoodbye,
+  encodeHello,
+  encodePing,
+  encodeRefuse,
+  encodeWelcome,
+  GoodbyeCode,
+  HEARTBEAT_FRAME,
+  HELLO_FLAG_AUTH,
+  MessageType,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type Refuse,
+  SessionDecoder,
+} from "../wire/protocol.ts";
+import type { ClientInputEvent, ServerEvent } from "./events.ts";
+import type { ClientSnapshot, CommandResult, FeedbackCommand } from "./output.ts";
+import { checkCapacity, checkJoin, WRONG_TOKEN } from "./join.ts";
+import type { NameRegistry } from "./name_registry.ts";
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** The server's settings a session works by. */
+export interface SessionSettings {
+  /** Heartbeat interval to an idle client, in ms. */
+  heartbeatMs: number;
+  /** Silence after which a client is dropped, in ms. */
+  timeoutMs: number;
+  /** Time allowed for the handshake, in ms. */
+  handshakeTimeoutMs: number;
+  /** Most clients at once. */
+  maxClients: number;
+  /** Largest frame payload accepted, in bytes. */
+  maxFrameSize: number;
+  /** The token key, or null when auth is off. */
+  key: Promise<CryptoKey> | null;
+  /** The TLS channel binding for proofs (empty on plain TCP). */
+  channelBinding: Uint8Array;
+}
+
+/** What a {@linkcode Session} needs from the server that runs it. */
+export interface SessionHost {
+  /** The settings, fixed for the server's life. */
+  readonly settings: SessionSettings;
+  /** Failed handshakes per client address. */
+  readonly limiter: FailureLimiter;
+  /** The names of connected clients. */
+  readonly names: NameRegistry;
+  /** Report an event to the server's outputs and listeners. */
+  report(event: ServerEvent): void;
+  /** Report a human-readable diagnostic. */
+  log(message: string): void;
+  /**
+   * The live sessions: the count of those past their handshake, and the one
+   * that joined with a session id.
+   */
+  readonly sessions: SessionDirectory;
+}
+
+/** The server's live sessions, as a session needs to see them during its JOIN. */
+export interface SessionDirectory {
+  /** How many sessions are past their handshake. */
+  activeCount(): number;
+  /** The active session that joined with session id `id`, other than `except`. */
+  byId(id: string, except: Session): Session | null;
+}
+
+/** Where a session is in its life. */
+export type SessionState = "greeting" | "joining" | "active" | "closing";
+
+/** Most frames buffered from a client while its JOIN is being checked. */
+const MAX_FRAMES_DURING_JOIN = 64;
+
+/** One connection, from greeting to goodbye. */
+export class Session implements ClientMessageSink {
+  readonly #host: SessionHost;
+  readonly #link: FramedConnection;
+  readonly #decoder = SessionDecoder.fromClient();
+  readonly #input = new InputState();
+  readonly #serverNonce = newNonce();
+  readonly #pending: Uint8Array[] = [];
+  #handshakeTimer: Timer | undefined;
+  #endReason: string | null = null;
+  state: SessionState = "greeting";
+  name = "";
+  /** The JOIN session id in hex, or null when the client sent none. */
+  sessionId: string | null = null;
+  /** Settles when {@linkcode run} has reported everything. */
+  done: Promise<void> = Promise.resolve();
+  /** When the handshake completed, in ms since the Unix epoch. */
+  connectedAt = 0;
+
+  /** A session for `conn`, run by `host`; nothing happens until {@linkcode run}. */
+  constructor(host: SessionHost, conn: Deno.Conn) {
+    this.#host = host;
+    this.#link = new FramedConnection(conn, { maxFrameSize: host.settings.maxFrameSize });
+  }
+
+  /** Greet the client and serve it until it goes away; never rejects. */
+  async run(): Promise<void> {
+    const options = this.#host.settings;
+    this.#handshakeTimer = setTimeout(() => {
+      this.#host.log(
+        `${this.#link.peer}: dropped, handshake not completed within ${options.handshakeTimeoutMs} ms`,
+      );
+      this.#end("handshake timed out");
+    }, options.handshakeTimeoutMs);
+    try {
+      this.#link.send(encodeHello({
+        version: PROTOCOL_VERSION,
+        flags: options.key ? HELLO_FLAG_AUTH : 0,
+        nonce: this.#serverNonce,
+      }));
+      await this.#link.readFrames((payload) => this.#onFrame(payload));
+      this.#end(
+        this.state === "active" ? "connection closed by client" : "closed before handshake",
+      );
+    } catch (error) {
+      this.#end(describeFailure(error));
+      if (!isDisconnectError(error) && this.#endReason !== null) {
+        this.#host.log(
+          `${this.name || this.#link.peer} (${this.#link.peer}): ${this.#endReason}`,
+        );
+      }
+    } finally {
+      clearTimeout(this.#handshakeTimer);
+      this.#finish();
+    }
+  }
+
+  #onFrame(payload: Uint8Array): void {
+    if (this.state === "active") {
+      if (payload.length > 0) this.#decoder.decode(payload, this);
+      return;
+    }
+    if (this.state === "greeting") {
+      if (payload.length === 0) return;
+      this.state = "joining";
+      this.#join(payload.slice()).catch((error) => {
+        this.#host.log(`${this.#link.peer}: handshake failed: ${describeFailure(error)}`);
+        this.#end(describeFailure(error));
+      });
+      return;
+    }
+    if (this.state === "joining") {
+      if (this.#pending.length >= MAX_FRAMES_DURING_JOIN) {
+        throw new ProtocolError("too many frames before the handshake completed");
+      }
+      this.#pending.push(payload.slice());
+    }
+    // "closing": ignore anything after GOODBYE or a refusal.
+  }
+
+  async #join(payload: Uint8Array): Promise<void> {
+    const join = decodeJoin(payload);
+    const host = this.#host;
+    const { key: keyPromise, channelBinding } = host.settings;
+    const ip = (this.#link.conn.remoteAddr as Deno.NetAddr).hostname;
+    const verdict = checkJoin(join, {
+      protocolVersion: PROTOCOL_VERSION,
+      tokenRequired: keyPromise !== null,
+      blockedMs: keyPromise ? host.limiter.blockedFor(ip) : 0,
+      address: ip,
+    });
+    if (!verdict.accept) return this.#refuse(verdict);
+    if (keyPromise) {
+      const key = await keyPromise;
+      const context = {
+        serverNonce: this.#serverNonce,
+        clientNonce: join.nonce,
+        name: join.name,
+        channelBinding,
+      };
+      if (!(await verifyProof(key, "join", context, join.proof))) {
+        if (host.limiter.fail(ip)) {
+          host.log(`${ip}: too many failed handshakes; refusing this address for a while`);
+        }
+        return this.#refuse(WRONG_TOKEN);
+      }
+    }
+    if (this.state !== "joining") return; // Timed out or closed while verifying.
+    if (join.session) {
+      // The same client reconnecting before its old connection was noticed
+      // dead: release what the old one held, then hand its name over.
+      this.sessionId = toHex(join.session);
+      const previous = host.sessions.byId(this.sessionId, this);
+      if (previous) {
+        await previous.replace(`replaced by a new connection from ${this.#link.peer}`);
+        if (this.state !== "joining") return;
+      }
+    }
+    const full = checkCapacity(host.sessions.activeCount(), host.settings.maxClients);
+    if (full) return this.#refuse(full);
+    this.name = host.names.claim(verdict.name);
+    let proof = new Uint8Array(0);
+    if (keyPromise) {
+      proof = await computeProof(await keyPromise, "welcome", {
+        serverNonce: this.#serverNonce,
+        clientNonce: join.nonce,
+        name: this.name,
+        channelBinding,
+      }) as Uint8Array<ArrayBuffer>;
+    }
+    if (this.state !== "joining") {
+      host.names.release(this.name);
+      this.name = "";
+      return;
+    }
+    clearTimeout(this.#handshakeTimer);
+    this.#link.send(encodeWelcome({
+      name: this.name,
+      heartbeatMs: host.settings.heartbeatMs,
+      timeoutMs: host.settings.timeoutMs,
+      proof,
+    }));
+    this.state = "active";
+    this.connectedAt = Date.now();
+    host.report({ type: "connect", client: this.name, addr: this.#link.peer });
+    try {
+      for (const frame of this.#pending.splice(0)) this.#onFrame(frame);
+    } catch (error) {
+      host.log(`${this.name} (${this.#link.peer}): ${describeFailure(error)}`);
+      this.#end(describeFailure(error));
+    }
+  }
+
+  #refuse({ code, reason }: Refuse): void {
+    this.#host.log(`${this.#link.peer}: refused: ${reason}`);
+    try {
+      this.#link.send(encodeRefuse({ code, reason }));
+    } catch {
+      // The peer is not reading; it is being dropped anyway.
+    }
+    this.state = "closing";
+    this.#endReason = `refused: ${reason}`;
+    this.#link.closeAfterFlush(500);
+  }
+
+  /** This client and what it holds now. */
+  snapshot(): ClientSnapshot {
+    return {
+      client: this.name,
+      addr: this.#link.peer,
+      connectedAt: this.connectedAt,
+      inputs: this.#input.snapshot(),
+    };
+  }
+
+  /** Feedback for one of this client's pads. */
+  command(command: FeedbackCommand): CommandResult {
+    if (!this.#input.hasPad(command.pad)) {
+      return { ok: false, error: `${this.name} has no pad ${command.pad} attached` };
+    }
+    return { ok: false, error: `${this.name} does not take ${command.type} commands` };
+  }
+
+  /** End this session because its client reconnected; resolves once it is reported. */
+  replace(reason: string): Promise<void> {
+    this.#host.log(`${this.name} (${this.#link.peer}): ${reason}`);
+    this.#end(reason);
+    return this.done;
+  }
+
+  /**
+   * Drop the client when nothing arrived for the timeout before `heardBy`
+   * (the previous tick); send a heartbeat when we have been quiet.
+   */
+  tick(now: number, heardBy: number): void {
+    if (this.state !== "active") return;
+    const options = this.#host.settings;
+    if (heardBy - this.#link.lastReceived > options.timeoutMs) {
+      this.#end(`timed out (no traffic for ${options.timeoutMs} ms)`);
+      return;
+    }
+    if (now - this.#link.lastSent >= options.heartbeatMs) {
+      this.#trySend(HEARTBEAT_FRAME);
+    }
+  }
+
+  #trySend(bytes: Uint8Array): void {
+    try {
+      this.#link.send(bytes);
+    } catch (error) {
+      this.#end(describeFailure(error));
+    }
+  }
+
+  /** Record why the session ends and close the socket; #finish reports it. */
+  #end(reason: string): void {
+    if (this.#endReason === null) this.#endReason = reason;
+    this.#link.close();
+  }
+
+  /** Say GOODBYE (server shutting down), release what the client holds, and close. */
+  async shutdown(reason: string): Promise<void> {
+    if (this.state === "active") {
+      this.#trySend(encodeGoodbye({ code: GoodbyeCode.SERVER_SHUTDOWN, reason }));
+      this.#endReason ??= reason;
+      this.state = "closing";
+      this.#neutralise();
+      await this.#link.closeAfterFlush(500);
+    } else {
+      this.#end(reason);
+    }
+  }
+
+  #neutralise(): void {
+    const client = this.name;
+    for (const event of this.#input.neutralEvents()) {
+      this.#input.apply(event);
+      this.#host.report({ ...event, client });
+    }
+  }
+
+  #finished = false;
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#link.close();
+    if (this.name !== "") {
+      this.#neutralise();
+      this.#host.report({
+        type: "disconnect",
+        client: this.name,
+        addr: this.#link.peer,
+        reason: this.#endReason ?? "connection closed",
+      });
+      this.#host.names.release(this.name);
+    }
+  }
+
+  // ClientMessageSink: every input is checked against the state, so a consumer
+  // only ever sees real changes on attached pads.
+
+  padAttach(pad: number, name: string): void {
+    this.#emitInput({ type: "pad", pad, attached: true, name });
+  }
+
+  padDetach(pad: number): void {
+    if (!this.#input.hasPad(pad)) return;
+    for (const event of this.#input.padNeutralEvents(pad)) this.#emitInput(event);
+    this.#emitInput({ type: "pad", pad, attached: false });
+  }
+
+  button(pad: number, button: number, pressed: boolean): void {
+    this.#requirePad(pad);
+    this.#emitInput({ type: "button", pad, button: BUTTON_NAMES[button]!, pressed });
+  }
+
+  axis(pad: number, axis: number, raw: number): void {
+    this.#requirePad(pad);
+    this.#emitInput({ type: "axis", pad, axis: AXIS_NAMES[axis]!, value: dequantizeAxis(raw) });
+  }
+
+  key(key: string, scancode: string, pressed: boolean): void {
+    this.#emitInput({ type: "key", key, scancode, pressed });
+  }
+
+  goodbye(_code: number, reason: string): void {
+    this.#endReason = reason === "" ? "client quit" : `client quit: ${reason}`;
+    this.state = "closing";
+    this.#trySend(encodeGoodbye({ code: GoodbyeCode.ACK, reason: "" }));
+    this.#link.closeAfterFlush(500);
+  }
+
+  ping(id: number): void {
+    this.#trySend(encodePing(MessageType.PONG, id));
+  }
+
+  pong(_id: number): void {}
+
+  #requirePad(pad: number): void {
+    if (!this.#input.hasPad(pad)) {
+      throw new ProtocolError(`input for pad ${pad}, which is not attached`);
+    }
+  }
+
+  #emitInput(event: InputEvent): void {
+    if (this.state !== "active") return;
+    if (!this.#input.apply(event)) return;
+    this.#host.report({ ...event, client: this.name } as ClientInputEvent);
+  }
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** One line saying why a session failed. */
+function describeFailure(error: unknown): string {
+  if (error instanceof ProtocolError) return `protocol error: ${error.message}`;
+  if (error instanceof FrameError) return `framing error: ${error.message}`;
+  if (error instanceof BackpressureError) return error.message;
+  if (error instanceof Deno.errors.ConnectionReset) return "connection reset";
+  if (isDisconnectError(error)) return "connection lost";
+  return error instanceof Error ? error.message : String(error);
+}
