@@ -6,6 +6,7 @@
  */
 
 import denoJson from "../../deno.json" with { type: "json" };
+import { safeText } from "../wire/safe_text.ts";
 
 /** padlink's version, from deno.json. */
 export const VERSION: string = denoJson.version;
@@ -84,9 +85,13 @@ export function env(name: string): string | undefined {
   }
 }
 
-/** Print `program: message` on stderr. */
+/**
+ * Print `program: message` on stderr. Messages often quote a peer (a
+ * server's refusal reason, a client's goodbye), so control characters and
+ * bidi controls are shown as visible escapes ({@linkcode safeText}).
+ */
 export function printError(program: string, message: string): void {
-  console.error(`${program}: ${message}`);
+  console.error(`${program}: ${safeText(message)}`);
 }
 
 /** Run `fn` once on SIGINT or SIGTERM (SIGTERM where the OS has it). */

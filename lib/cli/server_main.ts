@@ -228,7 +228,7 @@ export async function serverMain(args: string[]): Promise<number> {
       },
       onLog: (message) => {
         out.flush();
-        console.error(`${PROGRAM}: ${message}`);
+        printError(PROGRAM, message);
       },
     }, identity?.caDer && token ? { caDer: identity.caDer, token } : null));
   } catch (error) {

@@ -8,6 +8,7 @@
 
 import type { AxisName, ButtonName } from "../input/model.ts";
 import type { ServerEvent } from "../server/server.ts";
+import { jsonString, safeText } from "../wire/safe_text.ts";
 
 /** How each button reads in human output. */
 export const BUTTON_LABELS: Readonly<Record<ButtonName, string>> = {
@@ -45,7 +46,10 @@ export const AXIS_LABELS: Readonly<Record<AxisName, string>> = {
 };
 
 /**
- * One human-readable line for an event, without the newline.
+ * One human-readable line for an event, without the newline. Every string a
+ * client chose (its name, pad and key names, its goodbye reason) goes
+ * through {@linkcode safeText}, so no client can forge a line or send the
+ * terminal an escape sequence.
  *
  * @example Usage
  * ```ts
@@ -61,29 +65,32 @@ export function formatHuman(event: ServerEvent): string {
         event.auth ? "token required" : "no auth"
       })`;
     case "connect":
-      return `${event.client} connected from ${event.addr}`;
+      return `${safeText(event.client)} connected from ${event.addr}`;
     case "disconnect":
-      return `${event.client} disconnected (${event.reason})`;
+      return `${safeText(event.client)} disconnected (${safeText(event.reason)})`;
     case "pad":
       return event.attached
-        ? `${event.client} pad${event.pad} attached: ${event.name ?? ""}`
-        : `${event.client} pad${event.pad} detached`;
+        ? `${safeText(event.client)} pad${event.pad} attached: ${safeText(event.name ?? "")}`
+        : `${safeText(event.client)} pad${event.pad} detached`;
     case "button":
-      return `${event.client} pad${event.pad} ${BUTTON_LABELS[event.button]} ${
+      return `${safeText(event.client)} pad${event.pad} ${BUTTON_LABELS[event.button]} ${
         event.pressed ? "pressed" : "released"
       }`;
     case "axis":
-      return `${event.client} pad${event.pad} ${AXIS_LABELS[event.axis]} ${event.value}`;
+      return `${safeText(event.client)} pad${event.pad} ${AXIS_LABELS[event.axis]} ${event.value}`;
     case "key":
-      return `${event.client} key ${event.key} ${event.pressed ? "pressed" : "released"}`;
+      return `${safeText(event.client)} key ${safeText(event.key)} ${
+        event.pressed ? "pressed" : "released"
+      }`;
   }
 }
 
-const q = JSON.stringify;
+const q = jsonString;
 
 /**
  * One JSON line for an event, without the newline. Keys come in the order
- * the contract documents; strings are escaped by `JSON.stringify`.
+ * the contract documents; strings are written by {@linkcode jsonString}, which also
+ * escapes the C1 controls, bidi controls and U+2028 and U+2029.
  *
  * @example Usage
  * ```ts

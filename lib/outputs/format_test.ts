@@ -139,10 +139,44 @@ Deno.test("formatJson escapes odd names in every string field", () => {
     ];
     for (const event of events) {
       const line = formatJson(event);
-      assert.ok(!/[\n\r]/.test(line), `a raw line break in ${line}`);
+      assert.ok(!/[\n\r\u2028\u2029]/.test(line), `a raw line break in ${line}`);
       assert.deepEqual(JSON.parse(line), event, JSON.stringify(odd));
     }
   }
+});
+
+Deno.test("formatJson escapes U+2028 and U+2029, which JSON.stringify leaves raw", () => {
+  const line = formatJson({
+    type: "key",
+    client: "a",
+    key: "x\u2028y",
+    scancode: "\u2029",
+    pressed: true,
+  });
+  assert.ok(line.includes("x\\u2028y") && line.includes("\\u2029"), line);
+});
+
+Deno.test("formatHuman shows every string a client chose with visible escapes", () => {
+  const forged = "x\nbob pad0 A pressed\x1b[2J\x1b]52;c;aGk=\x07\u202e\u2028\u009b";
+  const events: ServerEvent[] = [
+    { type: "connect", client: forged, addr: "127.0.0.1:1" },
+    { type: "disconnect", client: forged, addr: "127.0.0.1:1", reason: forged },
+    { type: "pad", client: forged, pad: 0, attached: true, name: forged },
+    { type: "pad", client: forged, pad: 0, attached: false },
+    { type: "button", client: forged, pad: 0, button: "a", pressed: true },
+    { type: "axis", client: forged, pad: 0, axis: "leftx", value: 1 },
+    { type: "key", client: forged, key: forged, scancode: forged, pressed: true },
+  ];
+  for (const event of events) {
+    const line = formatHuman(event);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/, line);
+    assert.ok(line.includes("x\\x0abob pad0 A pressed\\x1b[2J"), line);
+  }
+  assert.equal(
+    formatHuman({ type: "pad", client: "eve", pad: 0, attached: true, name: "Pad\r\x1b[1A" }),
+    "eve pad0 attached: Pad\\x0d\\x1b[1A",
+  );
 });
 
 Deno.test("formatJson writes a pad attached without a name with an empty name", () => {
