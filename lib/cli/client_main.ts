@@ -16,7 +16,7 @@ import { Forwarder, type ForwarderEnd } from "../client/forwarder.ts";
 import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay/replay.ts";
 import type { SdlInput } from "../sdl2/source.ts";
 import { mappingsProblem } from "../sdl2/mappings.ts";
-import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
+import { DEFAULT_PORT, normalizeClientName, validateClientName } from "../wire/names.ts";
 import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
 import {
   env,
@@ -46,6 +46,8 @@ Options:
   --name NAME         name shown on the server (default: this machine's host name)
   --token T           the token the server printed (default: PADLINK_TOKEN; an empty
                       PADLINK_TOKEN counts as unset)
+  --allow-no-auth     with a token, still connect to a server that asks for none
+                      (by default such a server is refused: it cannot prove itself)
   --replay FILE       send the events in FILE (JSON lines) instead of reading devices
   --virtual FILE      play FILE through SDL virtual controllers (no hardware needed)
   --record FILE       also write what devices send to FILE, in the replay format
@@ -71,6 +73,8 @@ export interface ClientCliOptions {
   port: number;
   name: string;
   token?: string;
+  /** `--allow-no-auth`: accept a server that asks for no token even though we hold one. */
+  allowNoAuth: boolean;
   replay?: string;
   virtual?: string;
   record?: string;
@@ -169,6 +173,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
         port: { type: "string" },
         name: { type: "string" },
         token: { type: "string" },
+        "allow-no-auth": { type: "boolean" },
         replay: { type: "string" },
         virtual: { type: "string" },
         record: { type: "string" },
@@ -209,7 +214,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
   if (values.repair && values.ca !== undefined) {
     throw new UsageError("--repair pairs with the token; with --ca there is nothing to pair");
   }
-  const name = values.name ?? defaultName();
+  const name = normalizeClientName(values.name ?? defaultName());
   const nameProblem = validateClientName(name);
   if (nameProblem) {
     throw new UsageError(`--name ${JSON.stringify(name)}: ${nameProblem}; pick another name`);
@@ -219,6 +224,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port, "--port", false),
     name,
     token,
+    allowNoAuth: values["allow-no-auth"] ?? false,
     replay: values.replay,
     virtual: values.virtual,
     record: values.record,
@@ -284,7 +290,7 @@ export async function clientMain(args: string[]): Promise<number> {
     console.log(`${PROGRAM} ${VERSION}`);
     return 0;
   }
-  const status = (message: string) => console.error(`${PROGRAM}: ${message}`);
+  const status = (message: string) => printError(PROGRAM, message);
   const where = `${options.host}:${options.port}`;
   let tls: ClientTlsOptions | undefined;
   if (options.tls) {
@@ -330,6 +336,7 @@ export async function clientMain(args: string[]): Promise<number> {
     port: options.port,
     name: options.name,
     token: options.token,
+    allowNoAuth: options.allowNoAuth,
     tls,
     reconnect: options.reconnect,
     onStatus: status,

