@@ -34,7 +34,7 @@ import {
   MessageType,
   PROTOCOL_VERSION,
 } from "../lib/wire/protocol.ts";
-import { Pacer } from "./_util.ts";
+import { Pacer } from "./_pacer.ts";
 
 /** What the generator is asked to do. */
 export interface LoadConfig {

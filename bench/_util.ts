@@ -1,8 +1,11 @@
 /**
- * Helpers shared by the benchmark sections: starting the real
- * `padlink-server` entrypoint as a process, reading a process's CPU time and
- * RSS from `/proc`, a 1 kHz pacer that runs in a worker, percentiles, and
- * the result rows the table is printed from.
+ * Starting the real `padlink-server` entrypoint as a process for the
+ * benchmark sections, and reading the first line of its output (with the
+ * timing helpers that needs).
+ *
+ * The other shared pieces have their own modules: `_report.ts` (the table's
+ * rows, sections and cell formats), `_stats.ts` (percentiles), `_proc_stat.ts`
+ * (a process's CPU time and RSS) and `_pacer.ts` (the 1 kHz pacer).
  *
  * @module
  */
@@ -11,37 +14,6 @@ import denoJson from "../deno.json" with { type: "json" };
 
 /** The repository root, with a trailing slash. */
 export const ROOT: string = new URL("..", import.meta.url).pathname;
-
-/** A row of the results table. */
-export interface Row {
-  /** What was measured. */
-  measure: string;
-  /** padlink's figure. */
-  value: string;
-  /** The floor or comparison figure, measured in the same run where possible. */
-  reference: string;
-  /** The goal from issue 6, or "" when there is none. */
-  goal: string;
-  /** Whether the goal is met; null when there is no goal or no figure. */
-  met: boolean | null;
-}
-
-/** One section of the table, with notes on what its figures include. */
-export interface Section {
-  title: string;
-  rows: Row[];
-  notes: string[];
-}
-
-/** Run settings shared by every section. */
-export interface BenchConfig {
-  /** Short smoke run: fewer samples, shorter load. */
-  quick: boolean;
-  /** Profile the server in the throughput section. */
-  profile: boolean;
-  /** Write progress lines to stderr. */
-  log: (message: string) => void;
-}
 
 /** The `--allow-*` flags `deno task compile:server` gives the server binary. */
 export function serverFlags(): string[] {
@@ -243,167 +215,4 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 /** Resolve after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Clock ticks per second in `/proc/<pid>/stat` (USER_HZ; 100 on Linux). */
-const CLOCK_TICKS = 100;
-
-/** CPU seconds (user + system, all threads) a process has used so far. */
-export function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** Resident set size of a process, in KiB (`VmRSS` of `/proc/<pid>/status`). */
-export function rssKiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(match[1]);
-}
-
-/**
- * Share of one core a process uses over `ms`, from its CPU time in
- * `/proc/<pid>/stat` (10 ms resolution).
- */
-export async function cpuShare(pid: number, ms: number): Promise<number> {
-  const cpu0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  await sleep(ms);
-  const cpu1 = cpuSeconds(pid);
-  return (cpu1 - cpu0) / ((performance.now() - t0) / 1000);
-}
-
-/** The value at quantile `q` (0…1) of ascending `sorted`, nearest rank. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index]!;
-}
-
-/** p50, p99 and max of a sample, in the sample's unit. */
-export interface Summary {
-  count: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-/** Summarise samples. */
-export function summarise(samples: readonly number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    p50: quantile(sorted, 0.5),
-    p99: quantile(sorted, 0.99),
-    max: sorted[sorted.length - 1] ?? NaN,
-  };
-}
-
-/** Format milliseconds as microseconds. */
-export function us(ms: number): string {
-  return Number.isFinite(ms) ? `${Math.round(ms * 1000)} µs` : "n/a";
-}
-
-/** Format a number with thousands separators. */
-export function int(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-/** Format a share of a core as a percentage. */
-export function pct(share: number): string {
-  return `${(share * 100).toFixed(share < 0.1 ? 2 : 1)} %`;
-}
-
-/**
- * Calls `onTick` about `rateHz` times a second from a worker that sleeps in
- * `Atomics.wait` between absolute deadlines (Deno's timers cannot tick at
- * 1 kHz: `setTimeout` takes about 2 ms here). The tick reaches this thread
- * as a message, so the phase of the ticks is independent of anything else
- * on this thread.
- */
-export class Pacer {
-  readonly #worker: Worker;
-  readonly #control = new Int32Array(new SharedArrayBuffer(8));
-
-  constructor() {
-    this.#worker = new Worker(new URL("./_pacer_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
-  }
-
-  /**
-   * Tick `count` times at `rateHz`, giving up after `maxMs`.
-   *
-   * @returns the number of ticks delivered
-   */
-  run(rateHz: number, count: number, maxMs: number, onTick: (tick: number) => void) {
-    return new Promise<number>((resolve) => {
-      let ticks = 0;
-      const timer = setTimeout(() => finish(), maxMs);
-      const finish = () => {
-        clearTimeout(timer);
-        Atomics.store(this.#control, 1, 1);
-        Atomics.notify(this.#control, 0);
-        resolve(ticks);
-      };
-      this.#worker.onmessage = (event: MessageEvent<number>) => {
-        if (event.data < 0) return finish();
-        ticks++;
-        onTick(event.data);
-      };
-      Atomics.store(this.#control, 1, 0);
-      this.#worker.postMessage({ control: this.#control.buffer, rateHz, count });
-    });
-  }
-
-  /** Stop the worker. */
-  close(): void {
-    Atomics.store(this.#control, 1, 1);
-    Atomics.notify(this.#control, 0);
-    this.#worker.terminate();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-}
-
-/** Render the sections as a Markdown table with notes. */
-export function renderTable(sections: readonly Section[]): string {
-  const lines: string[] = [];
-  lines.push("| measure | padlink | floor / comparison | goal | met |");
-  lines.push("| --- | --- | --- | --- | --- |");
-  for (const section of sections) {
-    lines.push(`| **${section.title}** | | | | |`);
-    for (const row of section.rows) {
-      const met = row.met === null ? "" : row.met ? "yes" : "**no**";
-      lines.push(
-        `| ${row.measure} | ${row.value} | ${row.reference} | ${row.goal} | ${met} |`,
-      );
-    }
-  }
-  const notes = sections.flatMap((section) =>
-    section.notes.map((note) => `- ${section.title.split(".")[0]}. ${note}`)
-  );
-  if (notes.length > 0) lines.push("", "Notes:", "", ...notes);
-  return lines.join("\n");
-}
-
-/** Describe the machine: CPU model, cores, Deno version, date. */
-export function machine(): string {
-  let cpu = "unknown CPU";
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    cpu = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpu;
-  } catch {
-    // Not Linux.
-  }
-  const cores = navigator.hardwareConcurrency;
-  const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
-  return `${cpu}, ${cores} cores, ${Deno.build.os} ${Deno.build.arch}, Deno ${Deno.version.deno} ` +
-    `(V8 ${Deno.version.v8}), ${date}`;
 }

@@ -24,19 +24,10 @@
 import { Forwarder } from "../lib/client/forwarder.ts";
 import { BUTTON_NAMES, type ButtonName, type InputEvent } from "../lib/input/model.ts";
 import { parseReplay } from "../lib/replay/replay.ts";
-import {
-  type BenchConfig,
-  Pacer,
-  readFirstLine,
-  ROOT,
-  type Row,
-  type Section,
-  sleep,
-  startServer,
-  summarise,
-  type Summary,
-  us,
-} from "./_util.ts";
+import { Pacer } from "./_pacer.ts";
+import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
+import { summarise, type Summary } from "./_stats.ts";
+import { readFirstLine, ROOT, sleep, startServer } from "./_util.ts";
 
 /** Bytes of each floor message. */
 const FLOOR_MESSAGE = 16;

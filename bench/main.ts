@@ -18,7 +18,8 @@ import { benchLatency } from "./latency.ts";
 import { benchThroughput } from "./throughput.ts";
 import { benchWire } from "./wire.ts";
 import { benchResources } from "./resources.ts";
-import { type BenchConfig, machine, renderTable, ROOT, type Section } from "./_util.ts";
+import { type BenchConfig, machine, renderTable, type Section } from "./_report.ts";
+import { ROOT } from "./_util.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -9,20 +9,9 @@
 import { Generator } from "./_generator.ts";
 import type { LoadConfig } from "./_load.ts";
 import { withFloor } from "./_floor.ts";
-import {
-  type BenchConfig,
-  cpuSeconds,
-  cpuShare,
-  int,
-  pct,
-  readFirstLine,
-  ROOT,
-  type Row,
-  rssKiB,
-  type Section,
-  sleep,
-  startServer,
-} from "./_util.ts";
+import { cpuSeconds, cpuShare, rssKiB } from "./_proc_stat.ts";
+import { type BenchConfig, int, pct, type Row, type Section } from "./_report.ts";
+import { readFirstLine, ROOT, sleep, startServer } from "./_util.ts";
 
 /** CPU share and RSS of an idle `_client.ts` process in `mode`. */
 async function idleClient(
@@ -205,7 +194,7 @@ export async function benchResources(config: BenchConfig): Promise<Section> {
       "measured in the same run with the same clients (without the handshake) and the same " +
       "heartbeats both ways; for the 10 × 1,000 events/s row it also writes a 71-byte line " +
       "per event to a file, one write per read, as --json does.",
-    "The idle client is lib/forwarder.ts fed by lib/sdl2's SdlInput (headless, one virtual " +
+    "The idle client is lib/client/forwarder.ts fed by lib/sdl2's SdlInput (headless, one virtual " +
       "controller): the same wiring as padlink-client. Its SDL worker polls every 1 ms while " +
       "input arrives and every 2 ms after a quiet second, since SDL2 must poll joysticks.",
   );

@@ -9,16 +9,9 @@
 
 import { Generator } from "./_generator.ts";
 import { FLOOR_LINE_BYTES, withFloor } from "./_floor.ts";
-import {
-  type BenchConfig,
-  cpuSeconds,
-  int,
-  pct,
-  type Row,
-  type Section,
-  sleep,
-  startServer,
-} from "./_util.ts";
+import { cpuSeconds } from "./_proc_stat.ts";
+import { type BenchConfig, int, pct, type Row, type Section } from "./_report.ts";
+import { sleep, startServer } from "./_util.ts";
 
 /** The goal of issue 6, in events per second for one server. */
 const GOAL = 1_000_000;
