@@ -10,6 +10,8 @@
 
 import { computeProof, newNonce, tokenKey, verifyProof } from "../trust/auth.ts";
 import { FramedConnection, isDisconnectError } from "../net/connection.ts";
+import { Deadline, withDeadline } from "../net/deadline.ts";
+import { type LivenessPeer, LivenessTicker } from "../net/liveness.ts";
 import { FrameError } from "../wire/frame.ts";
 import type { InputEvent } from "../input/model.ts";
 import { type ClientTlsOptions, TlsUpgradeError, upgradeClient } from "../trust/tls.ts";
@@ -31,8 +33,6 @@ import {
   type ServerMessageSink,
   SessionDecoder,
 } from "../wire/protocol.ts";
-
-type Timer = ReturnType<typeof setTimeout>;
 
 /** Why a connection attempt failed; `kind` tells the caller what to say. */
 export type ConnectFailure =
@@ -125,7 +125,7 @@ export class PadlinkConnection {
   readonly #link: FramedConnection;
   readonly #encoder = new InputEncoder();
   readonly #heartbeatMs: number;
-  #ticker: Timer | undefined;
+  #liveness: LivenessTicker | undefined;
   #ackWaiter: (() => void) | null = null;
   #closeInfo: CloseInfo | null = null;
 
@@ -187,7 +187,7 @@ export class PadlinkConnection {
     const inbox = new Inbox();
     const reading = link.readFrames((payload) => inbox.deliver(payload));
     reading.then(() => inbox.end(null), (error) => inbox.end(error));
-    const timer = setTimeout(() => inbox.timeout(), timeoutMs);
+    const handshakeDeadline = new Deadline(timeoutMs, () => inbox.timeout());
     try {
       const first = await inbox.next(where).catch((error) => {
         throw options.tls ? error : suggestTls(error);
@@ -250,7 +250,7 @@ export class PadlinkConnection {
           );
         }
       }
-      clearTimeout(timer);
+      handshakeDeadline.cancel();
       let resolveClosed!: (info: CloseInfo) => void;
       const closed = new Promise<CloseInfo>((resolve) => resolveClosed = resolve);
       const heartbeatMs = options.heartbeatMs ?? Math.max(20, welcome.heartbeatMs || 250);
@@ -264,7 +264,7 @@ export class PadlinkConnection {
       connection.#start(inbox, reading, resolveClosed, options);
       return connection;
     } catch (error) {
-      clearTimeout(timer);
+      handshakeDeadline.cancel();
       link.close();
       await reading.catch(() => {});
       if (error instanceof ConnectError) throw error;
@@ -321,24 +321,27 @@ export class PadlinkConnection {
       () => this.#finish({ reason: "the server closed the connection", serverShutdown: false }),
       (error) => this.#finish({ reason: describeConnectError(error), serverShutdown: false }),
     ).finally(() => this.#link.close());
-    const tick = Math.max(10, Math.min(this.#heartbeatMs, this.timeoutMs / 8));
-    let lastTick = performance.now();
-    this.#ticker = setInterval(() => {
-      const now = performance.now();
-      // Judge silence up to the previous tick, so a stall of this process
-      // (bytes waiting unread) is not taken for a dead server.
-      const heardBy = lastTick;
-      lastTick = now;
-      if (heardBy - this.#link.lastReceived > this.timeoutMs) {
+    const link = this.#link;
+    const server: LivenessPeer = {
+      get lastReceived() {
+        return link.lastReceived;
+      },
+      get lastSent() {
+        return link.lastSent;
+      },
+      onSilent: () => {
         this.#finish({
           reason: `no traffic from the server for ${this.timeoutMs} ms`,
           serverShutdown: false,
         });
-        this.#link.close();
-      } else if (now - this.#link.lastSent >= this.#heartbeatMs) {
-        this.#trySend(HEARTBEAT_FRAME);
-      }
-    }, tick);
+        link.close();
+      },
+      onQuiet: () => this.#trySend(HEARTBEAT_FRAME),
+    };
+    this.#liveness = new LivenessTicker(
+      { heartbeatMs: this.#heartbeatMs, timeoutMs: this.timeoutMs },
+      () => [server],
+    );
   }
 
   #closedResolver: ((info: CloseInfo) => void) | null = null;
@@ -346,7 +349,7 @@ export class PadlinkConnection {
   #finish(info: CloseInfo): void {
     if (this.#closeInfo) return;
     this.#closeInfo = info;
-    clearInterval(this.#ticker);
+    this.#liveness?.stop();
     this.#ackWaiter?.();
     this.#closedResolver?.(info);
   }
@@ -400,9 +403,7 @@ export class PadlinkConnection {
     encoder.goodbye({ code: GoodbyeCode.NORMAL, reason });
     const acked = new Promise<void>((resolve) => this.#ackWaiter = resolve);
     if (!this.#trySend(encoder.take())) return false;
-    let timer: Timer | undefined;
-    await Promise.race([acked, new Promise((resolve) => timer = setTimeout(resolve, timeoutMs))]);
-    clearTimeout(timer);
+    await withDeadline(acked, timeoutMs, () => {});
     const confirmed = this.#closeInfo?.reason === "closed gracefully";
     this.close();
     return confirmed;
@@ -497,20 +498,14 @@ function connectWithTimeout(
   ms: number,
   onTimeout: () => Error,
 ): Promise<Deno.TcpConn> {
-  let timer: Timer | undefined;
   let timedOut = false;
   connecting.then((conn) => {
     if (timedOut) conn.close();
   }, () => {});
-  return Promise.race([
-    connecting,
-    new Promise<never>((_, reject) =>
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(onTimeout());
-      }, ms)
-    ),
-  ]).finally(() => clearTimeout(timer));
+  return withDeadline(connecting, ms, () => {
+    timedOut = true;
+    throw onTimeout();
+  });
 }
 
 /** Hands frames to the handshake one at a time, then to the session. */

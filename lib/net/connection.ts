@@ -8,8 +8,8 @@
  */
 
 import { DEFAULT_MAX_FRAME_SIZE, FrameDecoder } from "../wire/frame.ts";
-
-type Timer = ReturnType<typeof setTimeout>;
+import { closeQuietly } from "./close_quietly.ts";
+import { withDeadline } from "./deadline.ts";
 
 /**
  * Largest buffer a connection reads into. It grows to this from
@@ -259,24 +259,13 @@ export class FramedConnection {
     this.#closed = true;
     this.#buffer = new Uint8Array(0);
     this.#buffered = 0;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed by the peer's reset.
-    }
+    closeQuietly(this.conn); // May be closed already, by the peer's reset.
     for (const resolve of this.#drained.splice(0)) resolve();
   }
 
   /** Flush what is queued (bounded by `timeoutMs`), then close. */
   async closeAfterFlush(timeoutMs = 1000): Promise<void> {
-    if (this.#writing) {
-      let timer: Timer | undefined;
-      await Promise.race([
-        this.drain(),
-        new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.#writing) await withDeadline(this.drain(), timeoutMs, () => {});
     this.close();
   }
 }

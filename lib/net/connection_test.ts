@@ -7,6 +7,7 @@ import {
   YIELD_AFTER_BYTES,
 } from "./connection.ts";
 import { encodeFrame, FrameDecoder } from "../wire/frame.ts";
+import { closeQuietly } from "./close_quietly.ts";
 
 /** A connected pair of loopback TCP sockets. */
 async function socketPair(): Promise<[Deno.TcpConn, Deno.TcpConn, () => void]> {
@@ -17,13 +18,7 @@ async function socketPair(): Promise<[Deno.TcpConn, Deno.TcpConn, () => void]> {
   ]);
   listener.close();
   const close = () => {
-    for (const conn of [a, b]) {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
+    for (const conn of [a, b]) closeQuietly(conn);
   };
   return [a, b, close];
 }

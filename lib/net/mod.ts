@@ -1,8 +1,13 @@
 /**
- * Framed connections over `Deno.Conn`: buffered reads, bounded writes,
- * backpressure and disconnect detection.
+ * Transport: framed connections over `Deno.Conn` (buffered reads, bounded
+ * writes, backpressure, disconnect detection), the liveness ticker, the
+ * accept loop, deadlines, and closing quietly.
  *
  * @module
  */
 
+export * from "./close_quietly.ts";
 export * from "./connection.ts";
+export * from "./deadline.ts";
+export * from "./listener.ts";
+export * from "./liveness.ts";

@@ -25,6 +25,7 @@ import {
   type ButtonName,
   type InputEvent,
 } from "../input/model.ts";
+import { withDeadline } from "../net/deadline.ts";
 import { Sdl2NotFoundError } from "./library.ts";
 import {
   CONTROL_LENGTH,
@@ -279,14 +280,9 @@ export class SdlInput implements AsyncDisposable {
     this.onInput = () => {};
     this.onQuit = () => {};
     if (!this.#dead) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const closed = new Promise<void>((resolve) => this.#closed = resolve);
       this.#post({ op: "close" });
-      await Promise.race([
-        closed,
-        new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)),
-      ]);
-      clearTimeout(timer);
+      await withDeadline(closed, CLOSE_TIMEOUT_MS, () => {});
     }
     this.#finish(new Error("The SdlInput was closed"));
   }

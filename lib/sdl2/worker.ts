@@ -42,6 +42,7 @@ import {
   type WorkerReport,
 } from "./messages.ts";
 import { InputPipeline } from "../input/pipeline.ts";
+import { toHex } from "../wire/bytes.ts";
 
 /** The parts of a module worker's global scope used here. */
 interface WorkerScope {
@@ -467,7 +468,7 @@ function virtualMapping(deviceGuid: Uint8Array, name: string): string {
   const guid = new Uint8Array(deviceGuid);
   const crc = guid[2]! | guid[3]! << 8;
   guid[2] = guid[3] = 0;
-  const hex = [...guid].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const hex = toHex(guid);
   const buttons = BUTTON_NAMES.map((button, index) => `${button}:b${index}`);
   const axes = AXIS_NAMES.map((axis, index) => `${axis}:a${index}`);
   const fields = [...buttons, ...axes];

@@ -16,6 +16,8 @@
 
 import { formatToken, generateToken, normalizeToken, tokenKey } from "../trust/auth.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "../trust/rate_limit.ts";
+import { AcceptLoop } from "../net/listener.ts";
+import { LivenessTicker } from "../net/liveness.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol.ts";
 import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
 import type {
@@ -39,8 +41,6 @@ import { Session, type SessionHost } from "./session.ts";
 
 export { DEFAULT_PORT, validateClientName };
 export type { ClientInputEvent, ConnectEvent, DisconnectEvent, ListeningEvent, ServerEvent };
-
-type Timer = ReturnType<typeof setTimeout>;
 
 /** Default interval of heartbeats sent to an otherwise idle client, in ms. */
 export const DEFAULT_HEARTBEAT_MS = 250;
@@ -109,7 +109,6 @@ export type ResolvedServerOptions = Required<
 
 /** A running padlink server. */
 export class PadlinkServer implements AsyncDisposable {
-  readonly #listener: Deno.Listener;
   readonly #options: ResolvedServerOptions;
   readonly #token: string | null;
   readonly #sessions = new Set<Session>();
@@ -121,14 +120,12 @@ export class PadlinkServer implements AsyncDisposable {
     command: (command) => this.command(command),
   };
   readonly #onLog: (message: string) => void;
-  readonly #ticker: Timer;
-  readonly #acceptLoop: Promise<void>;
-  #closing = false;
+  readonly #liveness: LivenessTicker;
+  readonly #acceptLoop: AcceptLoop;
   #closed: Promise<void> | null = null;
   #listening: ListeningEvent | null = null;
 
   private constructor(listener: Deno.Listener, options: ServerOptions) {
-    this.#listener = listener;
     this.#options = {
       hostname: options.hostname ?? "0.0.0.0",
       port: options.port ?? DEFAULT_PORT,
@@ -174,9 +171,11 @@ export class PadlinkServer implements AsyncDisposable {
         },
       },
     };
-    const tick = Math.max(10, Math.min(this.#options.heartbeatMs, this.#options.timeoutMs / 8));
-    this.#ticker = setInterval(() => this.#tick(), tick);
-    this.#acceptLoop = this.#accept();
+    this.#liveness = new LivenessTicker(this.#options, () => this.#activeSessions());
+    this.#acceptLoop = new AcceptLoop(listener, {
+      onConnection: (conn) => this.#serve(conn),
+      onLog: this.#onLog,
+    });
   }
 
   /**
@@ -221,7 +220,7 @@ export class PadlinkServer implements AsyncDisposable {
 
   /** The address the server listens on. */
   get addr(): Deno.NetAddr {
-    return this.#listener.addr as Deno.NetAddr;
+    return this.#acceptLoop.addr;
   }
 
   /** The token clients must prove (grouped for reading), or null when auth is off. */
@@ -289,7 +288,7 @@ export class PadlinkServer implements AsyncDisposable {
 
   /** Resolves once the server has closed. */
   get finished(): Promise<void> {
-    return this.#acceptLoop.then(() => this.#closed ?? undefined);
+    return this.#acceptLoop.done.then(() => this.#closed ?? undefined);
   }
 
   /**
@@ -298,15 +297,9 @@ export class PadlinkServer implements AsyncDisposable {
    */
   close(reason = "server shutting down"): Promise<void> {
     if (this.#closed) return this.#closed;
-    this.#closing = true;
     this.#closed = (async () => {
-      clearInterval(this.#ticker);
-      try {
-        this.#listener.close();
-      } catch {
-        // Already closed.
-      }
-      await this.#acceptLoop;
+      this.#liveness.stop();
+      await this.#acceptLoop.close();
       const ending = [...this.#sessions].map((session) =>
         session.shutdown(reason).then(() => session.done)
       );
@@ -326,32 +319,13 @@ export class PadlinkServer implements AsyncDisposable {
     this.#listeners.emit(event);
   }
 
-  async #accept(): Promise<void> {
-    while (!this.#closing) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closing || error instanceof Deno.errors.BadResource) return;
-        this.#onLog(`accept failed: ${(error as Error).message}`);
-        continue;
-      }
-      const session = new Session(this.#sessionHost, conn);
-      this.#sessions.add(session);
-      session.done = session.run().finally(() => this.#sessions.delete(session));
-    }
+  #serve(conn: Deno.Conn): void {
+    const session = new Session(this.#sessionHost, conn);
+    this.#sessions.add(session);
+    session.done = session.run().finally(() => this.#sessions.delete(session));
   }
 
-  #lastTick = performance.now();
-
-  #tick(): void {
-    const now = performance.now();
-    // Silence is judged up to the previous tick, not up to now: bytes that
-    // arrived while this process was busy (a flood, a GC pause) have had an
-    // event-loop turn since then to be read, so a stall of ours is never
-    // taken for a silent client.
-    const heardBy = this.#lastTick;
-    this.#lastTick = now;
-    for (const session of this.#sessions) session.tick(now, heardBy);
+  *#activeSessions(): Iterable<Session> {
+    for (const session of this.#sessions) if (session.state === "active") yield session;
   }
 }

@@ -12,6 +12,9 @@
 
 import { computeProof, newNonce, verifyProof } from "../trust/auth.ts";
 import { BackpressureError, FramedConnection, isDisconnectError } from "../net/connection.ts";
+import { Deadline } from "../net/deadline.ts";
+import type { LivenessPeer } from "../net/liveness.ts";
+import { toHex } from "../wire/bytes.ts";
 import { FrameError } from "../wire/frame.ts";
 import type { FailureLimiter } from "../trust/rate_limit.ts";
 import {
@@ -42,8 +45,6 @@ import type { ClientInputEvent, ServerEvent } from "./events.ts";
 import type { ClientSnapshot, CommandResult, FeedbackCommand } from "./output.ts";
 import { checkCapacity, checkJoin, WRONG_TOKEN } from "./join.ts";
 import type { NameRegistry } from "./name_registry.ts";
-
-type Timer = ReturnType<typeof setTimeout>;
 
 /** The server's settings a session works by. */
 export interface SessionSettings {
@@ -97,14 +98,14 @@ export type SessionState = "greeting" | "joining" | "active" | "closing";
 const MAX_FRAMES_DURING_JOIN = 64;
 
 /** One connection, from greeting to goodbye. */
-export class Session implements ClientMessageSink {
+export class Session implements ClientMessageSink, LivenessPeer {
   readonly #host: SessionHost;
   readonly #link: FramedConnection;
   readonly #decoder = SessionDecoder.fromClient();
   readonly #input = new InputState();
   readonly #serverNonce = newNonce();
   readonly #pending: Uint8Array[] = [];
-  #handshakeTimer: Timer | undefined;
+  #handshakeDeadline: Deadline | undefined;
   #endReason: string | null = null;
   state: SessionState = "greeting";
   name = "";
@@ -124,12 +125,12 @@ export class Session implements ClientMessageSink {
   /** Greet the client and serve it until it goes away; never rejects. */
   async run(): Promise<void> {
     const options = this.#host.settings;
-    this.#handshakeTimer = setTimeout(() => {
+    this.#handshakeDeadline = new Deadline(options.handshakeTimeoutMs, () => {
       this.#host.log(
         `${this.#link.peer}: dropped, handshake not completed within ${options.handshakeTimeoutMs} ms`,
       );
       this.#end("handshake timed out");
-    }, options.handshakeTimeoutMs);
+    });
     try {
       this.#link.send(encodeHello({
         version: PROTOCOL_VERSION,
@@ -148,7 +149,7 @@ export class Session implements ClientMessageSink {
         );
       }
     } finally {
-      clearTimeout(this.#handshakeTimer);
+      this.#handshakeDeadline?.cancel();
       this.#finish();
     }
   }
@@ -231,7 +232,7 @@ export class Session implements ClientMessageSink {
       this.name = "";
       return;
     }
-    clearTimeout(this.#handshakeTimer);
+    this.#handshakeDeadline?.cancel();
     this.#link.send(encodeWelcome({
       name: this.name,
       heartbeatMs: host.settings.heartbeatMs,
@@ -286,20 +287,24 @@ export class Session implements ClientMessageSink {
     return this.done;
   }
 
-  /**
-   * Drop the client when nothing arrived for the timeout before `heardBy`
-   * (the previous tick); send a heartbeat when we have been quiet.
-   */
-  tick(now: number, heardBy: number): void {
-    if (this.state !== "active") return;
-    const options = this.#host.settings;
-    if (heardBy - this.#link.lastReceived > options.timeoutMs) {
-      this.#end(`timed out (no traffic for ${options.timeoutMs} ms)`);
-      return;
-    }
-    if (now - this.#link.lastSent >= options.heartbeatMs) {
-      this.#trySend(HEARTBEAT_FRAME);
-    }
+  /** When bytes last arrived from the client (for the liveness ticker). */
+  get lastReceived(): number {
+    return this.#link.lastReceived;
+  }
+
+  /** When bytes were last queued for the client (for the liveness ticker). */
+  get lastSent(): number {
+    return this.#link.lastSent;
+  }
+
+  /** The client has been silent for the timeout: drop it. */
+  onSilent(): void {
+    this.#end(`timed out (no traffic for ${this.#host.settings.timeoutMs} ms)`);
+  }
+
+  /** We have been quiet for the heartbeat interval: send a heartbeat. */
+  onQuiet(): void {
+    this.#trySend(HEARTBEAT_FRAME);
   }
 
   #trySend(bytes: Uint8Array): void {
@@ -406,10 +411,6 @@ export class Session implements ClientMessageSink {
     if (!this.#input.apply(event)) return;
     this.#host.report({ ...event, client: this.name } as ClientInputEvent);
   }
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** One line saying why a session failed. */

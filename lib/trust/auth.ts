@@ -1,9 +1,10 @@
 /**
- * Token auth for the handshake. The token never crosses the network: each
- * side proves it knows the token with an HMAC-SHA-256 over both nonces, the
- * name and the channel binding (empty on plain TCP, the server certificate's
- * fingerprint under TLS). Proofs are checked with `crypto.subtle.verify`,
- * which compares in constant time.
+ * Token auth for the handshake and for pairing. The token never crosses the
+ * network: each side proves it knows the token with an HMAC-SHA-256 over
+ * both nonces, the name and the channel binding (empty on plain TCP, the
+ * server certificate's fingerprint under TLS). Pairing's proof is a third
+ * role: over both nonces and the certificate handed out. Proofs are checked
+ * with `crypto.subtle.verify`, which compares in constant time.
  *
  * @module
  */
@@ -97,24 +98,56 @@ export interface ProofContext {
   channelBinding?: Uint8Array;
 }
 
+/** What a pairing proof binds: both nonces and the certificate handed out. */
+export interface PairProofContext {
+  clientNonce: Uint8Array;
+  serverNonce: Uint8Array;
+  /** SHA-256 of the CA certificate (DER) the server hands out. */
+  certificateDigest: Uint8Array;
+}
+
+/** What each role's proof binds. */
+export interface ProofContexts {
+  /** The client's proof, in JOIN. */
+  join: ProofContext;
+  /** The server's proof, in WELCOME. */
+  welcome: ProofContext;
+  /** The server's proof of the certificate it hands out when pairing. */
+  pair: PairProofContext;
+}
+
+/**
+ * The roles of a proof: the two directions of the handshake, and pairing.
+ * Each has its own label, which stops a proof made for one role from being
+ * replayed as another.
+ */
+export type ProofRole = keyof ProofContexts;
+
 const encoder = new TextEncoder();
 
-function proofInput(label: string, context: ProofContext): Uint8Array<ArrayBuffer> {
+/** The bytes the MAC covers: `padlink/1 <role>\0`, then the role's fields. */
+function proofInput<R extends ProofRole>(
+  role: R,
+  context: ProofContexts[R],
+): Uint8Array<ArrayBuffer> {
+  const label = encoder.encode(`padlink/1 ${role}\u0000`);
+  if (role === "pair") {
+    const pair = context as PairProofContext;
+    return concatBytes([label, pair.clientNonce, pair.serverNonce, pair.certificateDigest]);
+  }
+  const handshake = context as ProofContext;
   return concatBytes([
-    encoder.encode(label),
-    context.serverNonce,
-    context.clientNonce,
-    encoder.encode(context.name),
+    label,
+    handshake.serverNonce,
+    handshake.clientNonce,
+    encoder.encode(handshake.name),
     new Uint8Array([0]),
-    context.channelBinding ?? new Uint8Array(0),
+    handshake.channelBinding ?? new Uint8Array(0),
   ]);
 }
 
-/** The two directions of proof; distinct labels stop a reflected proof. */
-export type ProofRole = "join" | "welcome";
-
 /**
- * Import a token as an HMAC-SHA-256 key.
+ * Import a token as an HMAC-SHA-256 key, for every role.
  *
  * @throws {TokenError} (as a rejection) when the token is too short.
  */
@@ -129,26 +162,21 @@ export async function tokenKey(token: string): Promise<CryptoKey> {
 }
 
 /** Compute the proof for `role` under `key`. */
-export async function computeProof(
+export async function computeProof<R extends ProofRole>(
   key: CryptoKey,
-  role: ProofRole,
-  context: ProofContext,
+  role: R,
+  context: ProofContexts[R],
 ): Promise<Uint8Array> {
-  const mac = await crypto.subtle.sign("HMAC", key, proofInput(`padlink/1 ${role}\u0000`, context));
+  const mac = await crypto.subtle.sign("HMAC", key, proofInput(role, context));
   return new Uint8Array(mac);
 }
 
 /** Check a proof in constant time. */
-export function verifyProof(
+export function verifyProof<R extends ProofRole>(
   key: CryptoKey,
-  role: ProofRole,
-  context: ProofContext,
+  role: R,
+  context: ProofContexts[R],
   proof: Uint8Array,
 ): Promise<boolean> {
-  return crypto.subtle.verify(
-    "HMAC",
-    key,
-    new Uint8Array(proof),
-    proofInput(`padlink/1 ${role}\u0000`, context),
-  );
+  return crypto.subtle.verify("HMAC", key, new Uint8Array(proof), proofInput(role, context));
 }

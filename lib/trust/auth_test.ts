@@ -13,6 +13,7 @@ import {
   verifyProof,
 } from "./auth.ts";
 import { NONCE_SIZE, PROOF_SIZE } from "../wire/protocol.ts";
+import { concatBytes } from "../wire/bytes.ts";
 
 /** Crockford base32 in groups of four: no i, l, o or u. */
 const TOKEN_FORMAT = /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/;
@@ -167,4 +168,52 @@ Deno.test("verifyProof rejects a truncated, extended, altered or empty proof", a
 
 Deno.test("tokenKey rejects a token that is too short", async () => {
   await assert.rejects(() => tokenKey("short"), TokenError);
+});
+
+Deno.test("computeProof's pair role is HMAC over the label, client nonce, server nonce and certificate digest", async () => {
+  // The pairing wire format (docs/security.md): moving pairing's MAC into
+  // auth.ts must not change a byte of it.
+  const token = "k7q2-m9xd-3fpa-wz8c";
+  const pair = {
+    clientNonce: newNonce(),
+    serverNonce: newNonce(),
+    certificateDigest: crypto.getRandomValues(new Uint8Array(32)),
+  };
+  const raw = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(normalizeToken(token)),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const expected = new Uint8Array(
+    await crypto.subtle.sign(
+      "HMAC",
+      raw,
+      concatBytes([
+        new TextEncoder().encode("padlink/1 pair\u0000"),
+        pair.clientNonce,
+        pair.serverNonce,
+        pair.certificateDigest,
+      ]),
+    ),
+  );
+  const key = await tokenKey(token);
+  const proof = await computeProof(key, "pair", pair);
+  assert.deepEqual(proof, expected);
+  assert.equal(await verifyProof(key, "pair", pair, proof), true);
+  const otherCert = { ...pair, certificateDigest: new Uint8Array(32) };
+  assert.equal(await verifyProof(key, "pair", otherCert, proof), false);
+});
+
+Deno.test("verifyProof refuses a proof made for another role", async () => {
+  const key = await tokenKey("k7q2-m9xd-3fpa-wz8c");
+  const nonces = { clientNonce: newNonce(), serverNonce: newNonce() };
+  const pairProof = await computeProof(key, "pair", {
+    ...nonces,
+    certificateDigest: new Uint8Array(0),
+  });
+  const handshake = { ...nonces, name: "", channelBinding: new Uint8Array(0) };
+  assert.equal(await verifyProof(key, "join", handshake, pairProof), false);
+  assert.equal(await verifyProof(key, "welcome", handshake, pairProof), false);
 });

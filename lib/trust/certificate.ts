@@ -12,6 +12,7 @@
 
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { toHex } from "../wire/bytes.ts";
 import { configPath } from "./config_dir.ts";
 import { derToPem, fingerprintOf, PADLINK_TLS_NAME, pemToDers } from "./tls.ts";
 
@@ -51,7 +52,7 @@ export interface ServerCertificate {
 function randomSerial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0]! &= 0x7f; // A positive serial number.
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(bytes);
 }
 
 /**
@@ -206,10 +207,7 @@ export async function loadOrCreateServerIdentity(dir: string): Promise<ServerIde
       created: false,
     };
   }
-  const tag = Array.from(
-    crypto.getRandomValues(new Uint8Array(4)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  const tag = toHex(crypto.getRandomValues(new Uint8Array(4)));
   const ca = await createCa(`${PADLINK_CA_PREFIX} ${tag}`);
   const server = await issueServerCertificate(ca, {
     dnsNames: [PADLINK_TLS_NAME, "localhost"],

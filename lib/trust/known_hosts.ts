@@ -9,6 +9,7 @@
  * @module
  */
 
+import { fromBase64, toBase64 } from "../wire/bytes.ts";
 import { fingerprintOf } from "./tls.ts";
 
 /** The file name in the config directory. */
@@ -37,19 +38,6 @@ export class KnownHostsError extends Error {
 
 const HEADER =
   "# padlink known hosts: servers this client paired with (host:port, SHA-256 fingerprint, certificate)\n";
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
 
 /**
  * Parse known-hosts text. Lines that cannot be parsed are skipped (a

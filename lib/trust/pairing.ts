@@ -10,7 +10,10 @@
  * 1. client → server: `padlink-pair/1`, a fresh 32-byte client nonce.
  * 2. server → client: `padlink-pair/1`, status 0, a fresh 32-byte server
  *    nonce, the CA certificate (DER), and
- *    `HMAC-SHA-256(token, "padlink/1 pair\0" ‖ client nonce ‖ server nonce ‖ SHA-256(certificate))`.
+ *    `HMAC-SHA-256(token, "padlink/1 pair\0" ‖ client nonce ‖ server nonce ‖ SHA-256(certificate))`,
+ *    the `pair` role of the token proof in `auth.ts`.
+ *
+ * Each message is one frame of `frame.ts` (a 2-byte length, then the bytes).
  *
  * The client checks the HMAC in constant time (`crypto.subtle.verify`). Only
  * a server that knows the token can produce it for this client nonce, so a
@@ -22,9 +25,13 @@
  */
 
 import { concatBytes } from "../wire/bytes.ts";
-import { normalizeToken } from "./auth.ts";
-import { configPath } from "./config_dir.ts";
+import { encodeFrame, FrameDecoder, OversizeFrameError } from "../wire/frame.ts";
+import { closeQuietly } from "../net/close_quietly.ts";
 import { formatAddr } from "../net/connection.ts";
+import { Deadline } from "../net/deadline.ts";
+import { AcceptLoop } from "../net/listener.ts";
+import { computeProof, tokenKey, verifyProof } from "./auth.ts";
+import { configPath } from "./config_dir.ts";
 import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "./known_hosts.ts";
 import { FailureLimiter } from "./rate_limit.ts";
 import {
@@ -65,75 +72,37 @@ export class PairingError extends Error {
 
 const encoder = new TextEncoder();
 
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  return concatBytes(parts);
-}
-
-function frame(payload: Uint8Array): Uint8Array<ArrayBuffer> {
-  return concat(new Uint8Array([payload.length >> 8, payload.length & 0xff]), payload);
-}
-
-async function macInput(
-  clientNonce: Uint8Array,
-  serverNonce: Uint8Array,
-  certDer: Uint8Array,
-): Promise<Uint8Array<ArrayBuffer>> {
-  return concat(
-    encoder.encode("padlink/1 pair\u0000"),
-    clientNonce,
-    serverNonce,
-    await sha256(certDer),
-  );
-}
-
-function pairingKey(token: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    "raw",
-    encoder.encode(normalizeToken(token)),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
-}
-
-/** Read one length-prefixed message, within `timeoutMs`; the connection is closed on timeout. */
+/** Read one framed message, within `timeoutMs`; the connection is closed on timeout. */
 async function readMessage(conn: Deno.Conn, timeoutMs: number): Promise<Uint8Array> {
-  let buffer = new Uint8Array(0);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  const decoder = new FrameDecoder({ maxFrameSize: MAX_PAIR_MESSAGE });
+  const messages: Uint8Array[] = [];
+  // On time-out, closing the socket ends the read's wait.
+  using deadline = new Deadline(timeoutMs, () => closeQuietly(conn));
+  const chunk = new Uint8Array(4096);
+  // Bounded: every pass reads at least one byte, and the decoder refuses a
+  // frame over the cap before buffering it.
+  while (messages.length === 0) {
+    let n: number | null;
     try {
-      conn.close();
-    } catch {
-      // Already closed.
+      n = await conn.read(chunk);
+    } catch (error) {
+      if (deadline.expired) throw new PairingError(`no answer within ${timeoutMs} ms`);
+      throw error;
     }
-  }, timeoutMs);
-  try {
-    const chunk = new Uint8Array(4096);
-    // Bounded: every pass adds at least one byte, and the total is capped.
-    while (buffer.length <= MAX_PAIR_MESSAGE + 2) {
-      if (buffer.length >= 2) {
-        const length = (buffer[0]! << 8) | buffer[1]!;
-        if (length > MAX_PAIR_MESSAGE) throw new PairingError(`message of ${length} bytes`);
-        if (buffer.length >= 2 + length) return buffer.slice(2, 2 + length);
-      }
-      let n: number | null;
-      try {
-        n = await conn.read(chunk);
-      } catch (error) {
-        if (timedOut) throw new PairingError(`no answer within ${timeoutMs} ms`);
-        throw error;
-      }
-      if (n === null) {
-        if (timedOut) throw new PairingError(`no answer within ${timeoutMs} ms`);
-        throw new PairingError("the connection closed in the middle of the exchange");
-      }
-      buffer = concat(buffer, chunk.subarray(0, n));
+    if (n === null) {
+      if (deadline.expired) throw new PairingError(`no answer within ${timeoutMs} ms`);
+      throw new PairingError("the connection closed in the middle of the exchange");
     }
-    throw new PairingError("message too long");
-  } finally {
-    clearTimeout(timer);
+    try {
+      decoder.push(chunk.subarray(0, n), (payload) => messages.push(payload.slice()));
+    } catch (error) {
+      if (error instanceof OversizeFrameError) {
+        throw new PairingError(`message of ${error.length} bytes`);
+      }
+      throw error;
+    }
   }
+  return messages[0]!;
 }
 
 function startsWithMagic(payload: Uint8Array): boolean {
@@ -160,7 +129,6 @@ export interface PairingServerOptions {
 
 /** The server side of pairing: answers each request with the CA certificate and its HMAC. */
 export class PairingServer implements AsyncDisposable {
-  readonly #listener: Deno.Listener;
   readonly #key: Promise<CryptoKey>;
   readonly #caDer: Uint8Array;
   readonly #limiter: FailureLimiter;
@@ -168,12 +136,11 @@ export class PairingServer implements AsyncDisposable {
   readonly #onLog: (message: string) => void;
   readonly #conns = new Set<Deno.Conn>();
   readonly #handlers = new Set<Promise<void>>();
-  readonly #loop: Promise<void>;
+  readonly #acceptLoop: AcceptLoop;
   #closing = false;
 
   private constructor(listener: Deno.Listener, options: PairingServerOptions) {
-    this.#listener = listener;
-    this.#key = pairingKey(options.token);
+    this.#key = tokenKey(options.token);
     this.#caDer = options.caDer;
     this.#limiter = new FailureLimiter({
       maxFailures: options.maxRequestsPerMinute ?? 10,
@@ -182,7 +149,11 @@ export class PairingServer implements AsyncDisposable {
     });
     this.#timeoutMs = options.timeoutMs ?? 3000;
     this.#onLog = options.onLog ?? (() => {});
-    this.#loop = this.#accept();
+    this.#acceptLoop = new AcceptLoop(listener, {
+      onConnection: (conn) => this.#admit(conn),
+      onLog: this.#onLog,
+      logPrefix: "pairing: ",
+    });
   }
 
   /**
@@ -197,31 +168,21 @@ export class PairingServer implements AsyncDisposable {
 
   /** The address it listens on. */
   get addr(): Deno.NetAddr {
-    return this.#listener.addr as Deno.NetAddr;
+    return this.#acceptLoop.addr;
   }
 
-  async #accept(): Promise<void> {
-    while (!this.#closing) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closing || error instanceof Deno.errors.BadResource) return;
-        this.#onLog(`pairing: accept failed: ${(error as Error).message}`);
-        continue;
-      }
-      if (this.#conns.size >= MAX_PAIRING_CONNECTIONS) {
-        this.#onLog(`pairing: ${MAX_PAIRING_CONNECTIONS} exchanges in progress; dropped one more`);
-        conn.close();
-        continue;
-      }
-      this.#conns.add(conn);
-      const handler = this.#handle(conn).finally(() => {
-        this.#conns.delete(conn);
-        this.#handlers.delete(handler);
-      });
-      this.#handlers.add(handler);
+  #admit(conn: Deno.Conn): void {
+    if (this.#conns.size >= MAX_PAIRING_CONNECTIONS) {
+      this.#onLog(`pairing: ${MAX_PAIRING_CONNECTIONS} exchanges in progress; dropped one more`);
+      conn.close();
+      return;
     }
+    this.#conns.add(conn);
+    const handler = this.#handle(conn).finally(() => {
+      this.#conns.delete(conn);
+      this.#handlers.delete(handler);
+    });
+    this.#handlers.add(handler);
   }
 
   async #handle(conn: Deno.Conn): Promise<void> {
@@ -235,43 +196,37 @@ export class PairingServer implements AsyncDisposable {
       }
       if (this.#limiter.blockedFor(ip) > 0) {
         this.#onLog(`${peer}: pairing refused: too many pairing requests from ${ip}`);
-        await conn.write(frame(concat(
+        await conn.write(encodeFrame(concatBytes([
           MAGIC,
           new Uint8Array([STATUS_REFUSED]),
           encoder.encode("too many pairing requests from this address; wait a minute"),
-        )));
+        ])));
         return;
       }
       this.#limiter.fail(ip); // Counts requests: each answer is one more MAC an attacker sees.
       const clientNonce = request.subarray(MAGIC.length);
       const serverNonce = crypto.getRandomValues(new Uint8Array(PAIR_NONCE_SIZE));
-      const mac = new Uint8Array(
-        await crypto.subtle.sign(
-          "HMAC",
-          await this.#key,
-          await macInput(clientNonce, serverNonce, this.#caDer),
-        ),
-      );
       const der = this.#caDer;
-      await conn.write(frame(concat(
+      const mac = await computeProof(await this.#key, "pair", {
+        clientNonce,
+        serverNonce,
+        certificateDigest: await sha256(der),
+      });
+      await conn.write(encodeFrame(concatBytes([
         MAGIC,
         new Uint8Array([STATUS_OK]),
         serverNonce,
         new Uint8Array([der.length >> 8, der.length & 0xff]),
         der,
         mac,
-      )));
+      ])));
       this.#onLog(`${peer}: sent the certificate for pairing`);
     } catch (error) {
       if (!this.#closing) {
         this.#onLog(`${peer}: pairing failed: ${(error as Error).message}`);
       }
     } finally {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
+      closeQuietly(conn);
     }
   }
 
@@ -279,19 +234,9 @@ export class PairingServer implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
-    for (const conn of this.#conns) {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
-    await this.#loop;
+    const stopped = this.#acceptLoop.close();
+    for (const conn of this.#conns) closeQuietly(conn);
+    await stopped;
     await Promise.allSettled([...this.#handlers]);
   }
 
@@ -323,7 +268,7 @@ export interface PairOptions {
 export async function pair(options: PairOptions): Promise<Uint8Array<ArrayBuffer>> {
   const where = `${options.host}:${options.port}`;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const key = await pairingKey(options.token);
+  const key = await tokenKey(options.token);
   let conn: Deno.TcpConn;
   try {
     conn = await Deno.connect({ hostname: options.host, port: options.port });
@@ -340,7 +285,7 @@ export async function pair(options: PairOptions): Promise<Uint8Array<ArrayBuffer
   }
   try {
     const clientNonce = crypto.getRandomValues(new Uint8Array(PAIR_NONCE_SIZE));
-    await conn.write(frame(concat(MAGIC, clientNonce)));
+    await conn.write(encodeFrame(concatBytes([MAGIC, clientNonce])));
     let answer: Uint8Array;
     try {
       answer = await readMessage(conn, timeoutMs);
@@ -370,12 +315,11 @@ export async function pair(options: PairOptions): Promise<Uint8Array<ArrayBuffer
     const serverNonce = body.subarray(0, PAIR_NONCE_SIZE);
     const der = body.slice(certStart, certStart + certLength);
     const mac = body.slice(certStart + certLength);
-    const ok = await crypto.subtle.verify(
-      "HMAC",
-      key,
-      mac,
-      await macInput(clientNonce, serverNonce, der),
-    );
+    const ok = await verifyProof(key, "pair", {
+      clientNonce,
+      serverNonce,
+      certificateDigest: await sha256(der),
+    }, mac);
     if (!ok) {
       throw new PairingError(
         `pairing with ${where} failed: the answer is not signed with the token. Either the token is wrong (use the one padlink-server printed), or someone else answered (a man in the middle, or a replayed exchange). Nothing was pinned`,
@@ -383,11 +327,7 @@ export async function pair(options: PairOptions): Promise<Uint8Array<ArrayBuffer
     }
     return der;
   } finally {
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(conn);
   }
 }
 

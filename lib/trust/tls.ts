@@ -9,6 +9,10 @@
  * @module
  */
 
+import { fromBase64, toBase64, toHex } from "../wire/bytes.ts";
+import { closeQuietly } from "../net/close_quietly.ts";
+import { Deadline } from "../net/deadline.ts";
+
 /**
  * The DNS name in every certificate padlink generates. Clients that trust a
  * padlink-generated CA verify the server against this name, so the
@@ -31,20 +35,14 @@ export function pemToDers(pem: string, label = "CERTIFICATE"): Uint8Array<ArrayB
   const blocks: Uint8Array<ArrayBuffer>[] = [];
   const pattern = new RegExp(`-----BEGIN ${label}-----([^-]*)-----END ${label}-----`, "g");
   for (const match of pem.matchAll(pattern)) {
-    const base64 = match[1]!.replace(/\s+/g, "");
-    const binary = atob(base64);
-    const der = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) der[i] = binary.charCodeAt(i);
-    blocks.push(der);
+    blocks.push(fromBase64(match[1]!.replace(/\s+/g, "")));
   }
   return blocks;
 }
 
 /** Encode DER bytes as one PEM block (64 characters a line). */
 export function derToPem(der: Uint8Array, label = "CERTIFICATE"): string {
-  let binary = "";
-  for (const byte of der) binary += String.fromCharCode(byte);
-  const lines = btoa(binary).match(/.{1,64}/g) ?? [];
+  const lines = toBase64(der).match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
@@ -64,7 +62,7 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>
  * ```
  */
 export function formatFingerprint(digest: Uint8Array): string {
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
+  return toHex(digest, ":").toUpperCase();
 }
 
 /** The SHA-256 fingerprint of a DER certificate, formatted. */
@@ -126,34 +124,19 @@ export async function upgradeClient(
   try {
     tlsConn = await Deno.startTls(conn, { hostname: tls.hostname, caCerts: tls.caCerts });
   } catch (error) {
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(conn);
     throw new TlsUpgradeError("tls-failed", `TLS with ${where} failed: ${message(error)}`, {
       cause: error,
     });
   }
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      tlsConn.close();
-    } catch {
-      // Already closed.
-    }
-  }, timeoutMs);
+  // On time-out, closing the socket ends the handshake's wait.
+  using deadline = new Deadline(timeoutMs, () => closeQuietly(tlsConn));
   try {
     await tlsConn.handshake();
     return tlsConn;
   } catch (error) {
-    try {
-      tlsConn.close();
-    } catch {
-      // Already closed.
-    }
-    if (timedOut) {
+    closeQuietly(tlsConn);
+    if (deadline.expired) {
       throw new TlsUpgradeError(
         "timeout",
         `${where} did not complete the TLS handshake within ${timeoutMs} ms; is it a padlink server started with --tls?`,
@@ -161,8 +144,6 @@ export async function upgradeClient(
       );
     }
     throw describeTlsFailure(error, tls, where);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { toHex } from "./bytes.ts";
 import { FrameEncoder } from "./frame.ts";
 import {
   AXIS_NAMES,
@@ -395,8 +396,8 @@ function single<T>(payload: Uint8Array, type: number, name: string, read: (r: Pa
   return message;
 }
 
-function hex(n: number): string {
-  return n.toString(16).padStart(2, "0");
+function hex(type: number): string {
+  return toHex(Uint8Array.of(type));
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { mulberry32 } from "./_test_random.ts";
-import { concatBytes } from "./bytes.ts";
+import { concatBytes, toHex } from "./bytes.ts";
 import { type Recorded, RecordingSink } from "./_test_sink.ts";
 import { encodeFrame, FRAME_HEADER_SIZE, FrameDecoder, FrameError } from "./frame.ts";
 import {
@@ -285,7 +285,7 @@ function receive(chunks: readonly Uint8Array[], context: string): Outcome {
     if (error instanceof FrameError || error instanceof ProtocolError) {
       return { events: sink.events, frames: count, error };
     }
-    const hex = Array.from(concat(chunks), (b) => b.toString(16).padStart(2, "0")).join("");
+    const hex = toHex(concat(chunks));
     throw new Error(`${context}: ${error} (input ${hex})`, { cause: error });
   }
   decodeMs += performance.now() - started;

@@ -1,0 +1,32 @@
+/**
+ * Closing what may already be closed.
+ *
+ * @module
+ */
+
+/** Anything with a synchronous `close()`: a connection, a listener, a file. */
+export interface Closable {
+  /** Release the resource; may throw when it is already closed. */
+  close(): void;
+}
+
+/**
+ * Close `resource`, ignoring the error a resource that is already closed
+ * (by us, or by the peer's reset) throws. `null` and `undefined` are
+ * skipped.
+ *
+ * @example Usage
+ * ```ts
+ * import { closeQuietly } from "./close_quietly.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * closeQuietly(listener);
+ * closeQuietly(listener); // Already closed: nothing thrown.
+ * ```
+ */
+export function closeQuietly(resource: Closable | null | undefined): void {
+  try {
+    resource?.close();
+  } catch {
+    // Already closed.
+  }
+}
