@@ -38,13 +38,7 @@ export class DeadlineError extends Error {
  * if (result !== "late") throw new Error(result);
  * ```
  */
-export function withDeadline<T>(promise: PromiseLike<T>, ms: number): Promise<T>;
-export function withDeadline<T, U>(
-  promise: PromiseLike<T>,
-  ms: number,
-  onTimeout: () => U | PromiseLike<U>,
-): Promise<T | U>;
-export function withDeadline<T, U>(
+export function withDeadline<T, U = never>(
   promise: PromiseLike<T>,
   ms: number,
   onTimeout?: () => U | PromiseLike<U>,

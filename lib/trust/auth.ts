@@ -100,7 +100,9 @@ export interface ProofContext {
 
 /** What a pairing proof binds: both nonces and the certificate handed out. */
 export interface PairProofContext {
+  /** The nonce of the client's request. */
   clientNonce: Uint8Array;
+  /** The nonce of the server's answer. */
   serverNonce: Uint8Array;
   /** SHA-256 of the CA certificate (DER) the server hands out. */
   certificateDigest: Uint8Array;
