@@ -12,6 +12,8 @@ import type { ServerIdentity } from "../trust/certificate.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
 import { pairingPort, PairingServer } from "../trust/pairing.ts";
 import { formatHuman, formatJson, LineWriter } from "../outputs/format.ts";
+import { isLoopbackHost } from "../outputs/web/access.ts";
+import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, WebOutput } from "../outputs/web/web_output.ts";
 import {
   DEFAULT_MAX_CLIENTS,
   DEFAULT_PORT,
@@ -55,6 +57,9 @@ Options:
   --tls-key FILE      the private key (PEM) for --tls-cert
   --config-dir DIR    where the generated certificate is kept
                       (default: the per-user config directory, e.g. ~/.config/padlink)
+  --web [ADDR:]PORT   serve the live web view and stream overlay over HTTP; --web alone
+                      is ${DEFAULT_WEB_HOST}:${DEFAULT_WEB_PORT}, port 0 any free port; off loopback
+                      the browser needs the token
   --help              show this help
   --version           show the version
 
@@ -74,6 +79,35 @@ export interface ServerCliOptions {
   tls: "generate" | { cert: string; key: string } | null;
   /** `--config-dir`, when given. */
   configDir?: string;
+  /** `--web`: where the web view listens, or null without it. */
+  web: { hostname: string; port: number } | null;
+}
+
+/**
+ * Parse a `--web` value: `PORT`, `ADDR:PORT` or `[IPV6]:PORT`.
+ *
+ * @throws {UsageError} on anything else.
+ */
+export function parseWebAddress(value: string): { hostname: string; port: number } {
+  const match = /^(?:(\[[^\]]+\]|[^:\[\]]+):)?(\d+)$/.exec(value);
+  if (!match) {
+    throw new UsageError(
+      `--web takes [ADDR:]PORT, for example 7176 or 0.0.0.0:7176, got '${value}'`,
+    );
+  }
+  return {
+    hostname: match[1]?.replace(/^\[(.*)\]$/, "$1") ?? DEFAULT_WEB_HOST,
+    port: parsePort(match[2]!, "--web"),
+  };
+}
+
+/** `--web` without a value (last, or before another flag) means the default address. */
+function withWebDefault(args: string[]): string[] {
+  return args.map((arg, i) =>
+    arg === "--web" && (i + 1 >= args.length || args[i + 1]!.startsWith("-"))
+      ? `--web=${DEFAULT_WEB_HOST}:${DEFAULT_WEB_PORT}`
+      : arg
+  );
 }
 
 /**
@@ -86,7 +120,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: withWebDefault(args),
       strict: true,
       allowPositionals: false,
       options: {
@@ -101,6 +135,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
         "config-dir": { type: "string" },
+        web: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -138,8 +173,15 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
       "with --tls the next port is the pairing port, so --port must be below 65535",
     );
   }
+  const web = values.web === undefined ? null : parseWebAddress(values.web);
+  if (web && token === null && !isLoopbackHost(web.hostname)) {
+    throw new UsageError(
+      `--web ${values.web} is reachable from the network, and the browser must prove the server's token; drop --no-auth or use --web 127.0.0.1:${web.port}`,
+    );
+  }
   return {
     tls,
+    web,
     configDir: values["config-dir"],
     hostname: values.host ?? "0.0.0.0",
     port,
@@ -258,6 +300,20 @@ export async function serverMain(args: string[]): Promise<number> {
     }
     throw error;
   }
+  if (options.web) {
+    const web = await startWeb(options.web, server, (message) => {
+      out.flush();
+      console.error(`${PROGRAM}: ${message}`);
+    });
+    if (!web) {
+      await server.close();
+      await pairing?.close();
+      return EXIT_FAILURE;
+    }
+    out.write(
+      options.json ? `{"type":"web","url":${JSON.stringify(web.url)}}` : `web view on ${web.url}`,
+    );
+  }
   if (server.token !== null) {
     note(
       `token: ${server.token}  (on the client: padlink-client${
@@ -297,6 +353,37 @@ export async function serverMain(args: string[]): Promise<number> {
   removeSignals();
   out.flush();
   return status;
+}
+
+/** Start the web view as an output of `server`; null (after one clear line) when it cannot listen. */
+async function startWeb(
+  address: { hostname: string; port: number },
+  server: PadlinkServer,
+  onLog: (message: string) => void,
+): Promise<WebOutput | null> {
+  try {
+    const web = await WebOutput.start({
+      ...address,
+      token: server.token === null ? null : normalizeToken(server.token),
+      onLog,
+    });
+    server.addOutput(web);
+    return web;
+  } catch (error) {
+    const where = `${address.hostname}:${address.port}`;
+    if (error instanceof Deno.errors.AddrInUse) {
+      printError(PROGRAM, `--web ${where}: the port is already in use; pick another`);
+    } else if (
+      error instanceof Deno.errors.AddrNotAvailable || error instanceof Deno.errors.NotFound
+    ) {
+      printError(PROGRAM, `--web ${where}: no such address on this machine`);
+    } else if (error instanceof Deno.errors.PermissionDenied) {
+      printError(PROGRAM, `--web ${where}: not allowed to listen there (${error.message})`);
+    } else {
+      throw error;
+    }
+    return null;
+  }
 }
 
 /**

@@ -1,0 +1,299 @@
+/**
+ * Drive Debian's Chromium over the DevTools protocol, directly: launch it
+ * headless with `--remote-debugging-port=0`, read the browser's WebSocket
+ * address from its stderr, and speak CDP over one flat-session socket. Used
+ * by the browser tests, the web bench row and the screenshot tool.
+ *
+ * @module
+ */
+
+/** Flags that work on this machine (no GPU, no sandbox as root, no network). */
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-default-apps",
+  "--disable-extensions",
+  "--mute-audio",
+  "--remote-debugging-port=0",
+];
+
+/** Where Chromium is: `PADLINK_CHROMIUM`, else `chromium` on PATH. */
+function chromiumPath(): string {
+  return Deno.env.get("PADLINK_CHROMIUM") ?? "chromium";
+}
+
+type Handler = (params: Record<string, unknown>, sessionId?: string) => void;
+
+/** A headless Chromium with a DevTools connection. */
+export class Chromium implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #socket: WebSocket;
+  readonly #profile: string;
+  readonly #pending = new Map<
+    number,
+    { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }
+  >();
+  readonly #handlers = new Map<string, Set<Handler>>();
+  readonly #stderrDone: Promise<void>;
+  #next = 1;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    socket: WebSocket,
+    profile: string,
+    stderrDone: Promise<void>,
+  ) {
+    this.#child = child;
+    this.#socket = socket;
+    this.#profile = profile;
+    this.#stderrDone = stderrDone;
+    socket.onmessage = (message) => this.#onMessage(JSON.parse(message.data as string));
+  }
+
+  /**
+   * Start Chromium and connect to it.
+   *
+   * @throws when Chromium is missing (run tools/ensure_deps.sh) or does not start in time.
+   */
+  static async launch(): Promise<Chromium> {
+    const profile = await Deno.makeTempDir({ prefix: "padlink-chromium-" });
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(chromiumPath(), {
+        args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "about:blank"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    } catch (error) {
+      await Deno.remove(profile, { recursive: true });
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(
+          "chromium is not installed; run sh tools/ensure_deps.sh (apt-get install chromium)",
+        );
+      }
+      throw error;
+    }
+    let resolveUrl!: (url: string) => void;
+    const address = new Promise<string>((resolve) => resolveUrl = resolve);
+    let log = "";
+    const stderrDone = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stderr) {
+        if (log.length < 20000) log += decoder.decode(chunk, { stream: true });
+        const match = /DevTools listening on (ws:\/\/\S+)/.exec(log);
+        if (match) resolveUrl(match[1]!);
+      }
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const url = await Promise.race([
+        address,
+        child.status.then((status) => {
+          throw new Error(`chromium exited with ${status.code} before it listened:\n${log}`);
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`chromium did not listen within 30 s:\n${log}`)),
+            30000,
+          );
+        }),
+      ]);
+      const socket = new WebSocket(url);
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve;
+        socket.onerror = () => reject(new Error(`cannot connect to chromium at ${url}`));
+      });
+      return new Chromium(child, socket, profile, stderrDone);
+    } catch (error) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await stderrDone;
+      await Deno.remove(profile, { recursive: true });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Send one CDP command (to a page's session when `sessionId` is given). */
+  send(
+    method: string,
+    params: Record<string, unknown> = {},
+    sessionId?: string,
+  ): Promise<Record<string, unknown>> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#socket.send(JSON.stringify({ id, method, params, sessionId }));
+    });
+  }
+
+  /** Call `handler` for every CDP event named `method`; returns a function that stops it. */
+  on(method: string, handler: Handler): () => void {
+    let set = this.#handlers.get(method);
+    if (!set) this.#handlers.set(method, set = new Set());
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  /** Open a new tab at `url` and wait for it to load. */
+  async newPage(url: string, viewport = { width: 1000, height: 700 }): Promise<Page> {
+    const { targetId } = await this.send("Target.createTarget", { url: "about:blank" });
+    const { sessionId } = await this.send("Target.attachToTarget", {
+      targetId,
+      flatten: true,
+    }) as { sessionId: string };
+    const page = new Page(this, sessionId, targetId as string);
+    await page.send("Page.enable");
+    await page.send("Runtime.enable");
+    await page.send("Emulation.setDeviceMetricsOverride", {
+      ...viewport,
+      deviceScaleFactor: 1,
+      mobile: false,
+    });
+    await page.goto(url);
+    return page;
+  }
+
+  #onMessage(message: {
+    id?: number;
+    result?: Record<string, unknown>;
+    error?: { message: string };
+    method?: string;
+    params?: Record<string, unknown>;
+    sessionId?: string;
+  }): void {
+    if (message.id !== undefined) {
+      const pending = this.#pending.get(message.id);
+      this.#pending.delete(message.id);
+      if (message.error) pending?.reject(new Error(`CDP: ${message.error.message}`));
+      else pending?.resolve(message.result ?? {});
+      return;
+    }
+    if (message.method) {
+      for (const handler of this.#handlers.get(message.method) ?? []) {
+        handler(message.params ?? {}, message.sessionId);
+      }
+    }
+  }
+
+  /** Stop Chromium and remove its profile. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#socket.close();
+    } catch {
+      // Already closed.
+    }
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await this.#child.status;
+    await this.#stderrDone;
+    for (const pending of this.#pending.values()) pending.reject(new Error("chromium stopped"));
+    await Deno.remove(this.#profile, { recursive: true }).catch(() => {});
+  }
+}
+
+/** One tab. */
+export class Page {
+  readonly #browser: Chromium;
+  readonly sessionId: string;
+  readonly targetId: string;
+
+  /** Wrap a tab's session. */
+  constructor(browser: Chromium, sessionId: string, targetId: string) {
+    this.#browser = browser;
+    this.sessionId = sessionId;
+    this.targetId = targetId;
+  }
+
+  /** Send a CDP command to this tab. */
+  send(method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.#browser.send(method, params, this.sessionId);
+  }
+
+  /** Call `handler` for this tab's CDP events named `method`. */
+  on(method: string, handler: (params: Record<string, unknown>) => void): () => void {
+    return this.#browser.on(method, (params, sessionId) => {
+      if (sessionId === this.sessionId) handler(params);
+    });
+  }
+
+  /** Load `url` and wait for its load event. */
+  async goto(url: string, timeoutMs = 15000): Promise<void> {
+    let stop = () => {};
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const loaded = new Promise<void>((resolve, reject) => {
+      stop = this.on("Page.loadEventFired", () => resolve());
+      timer = setTimeout(
+        () => reject(new Error(`${url} did not load in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const result = await this.send("Page.navigate", { url });
+      if (result.errorText) throw new Error(`cannot load ${url}: ${result.errorText}`);
+      await loaded;
+    } finally {
+      stop();
+      clearTimeout(timer);
+    }
+  }
+
+  /** Evaluate an expression in the page and return its value (awaiting a promise). */
+  async evaluate<T = unknown>(expression: string): Promise<T> {
+    const result = await this.send("Runtime.evaluate", {
+      expression,
+      returnByValue: true,
+      awaitPromise: true,
+    }) as { result: { value?: T }; exceptionDetails?: { text: string; exception?: unknown } };
+    if (result.exceptionDetails) {
+      throw new Error(
+        `page threw: ${result.exceptionDetails.text} ${
+          JSON.stringify(result.exceptionDetails.exception ?? "")
+        }`,
+      );
+    }
+    return result.result.value as T;
+  }
+
+  /** Poll `expression` every 20 ms until it is truthy; returns its value. */
+  async waitFor<T = unknown>(expression: string, timeoutMs = 10000, what = expression): Promise<T> {
+    const deadline = performance.now() + timeoutMs;
+    while (true) {
+      const value = await this.evaluate<T>(expression);
+      if (value) return value;
+      if (performance.now() > deadline) throw new Error(`page: no ${what} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** A PNG of the viewport; with `transparent`, the page's own background only. */
+  async screenshot(transparent = false): Promise<Uint8Array> {
+    if (transparent) {
+      await this.send("Emulation.setDefaultBackgroundColorOverride", {
+        color: { r: 0, g: 0, b: 0, a: 0 },
+      });
+    }
+    const { data } = await this.send("Page.captureScreenshot", { format: "png" });
+    return Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0));
+  }
+
+  /** Close this tab. */
+  async close(): Promise<void> {
+    await this.#browser.send("Target.closeTarget", { targetId: this.targetId });
+  }
+}
