@@ -58,6 +58,5 @@ export { parseReplay, playReplay, type ReplayEntry, ReplayError } from "./replay
 export { Recorder, replayLine } from "./replay/recorder.ts";
 export { formatHuman, formatJson, LineWriter } from "./outputs/format.ts";
 export { WebOutput, type WebOutputOptions } from "./outputs/web/web_output.ts";
-export type { Output, OutputHost } from "./server/output.ts";
 export { SdlInput, type SdlInputOptions } from "./sdl2/source.ts";
 export { Sdl2NotFoundError } from "./sdl2/library.ts";
