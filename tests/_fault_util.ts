@@ -9,6 +9,7 @@
  */
 
 import denoJson from "../deno.json" with { type: "json" };
+import { withoutTime } from "./_util.ts";
 import { computeProof, newNonce, tokenKey } from "../lib/trust/auth.ts";
 import { FrameDecoder } from "../lib/wire/frame.ts";
 import {
@@ -246,10 +247,10 @@ export class ServerProc extends Proc {
   /** The token it requires, or null with `--no-auth`. */
   token: string | null = null;
 
-  /** The JSON events printed so far (stdout lines that parse). */
+  /** The JSON events printed so far (stdout lines that parse), without `t`. */
   events(from = 0): Record<string, unknown>[] {
     return this.stdout.all.slice(from).filter((l) => l.text.startsWith("{")).map((l) =>
-      JSON.parse(l.text)
+      withoutTime(JSON.parse(l.text))
     );
   }
 
@@ -265,7 +266,7 @@ export class ServerProc extends Proc {
     };
     return this.stdout.waitFor(test, { ...options, what: JSON.stringify(match) }).then((line) => ({
       ...line,
-      event: JSON.parse(line.text),
+      event: withoutTime(JSON.parse(line.text)),
     }));
   }
 }

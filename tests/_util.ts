@@ -182,8 +182,18 @@ export interface ServerProc extends Proc {
   port: number;
   /** The token the server printed, or null with `--no-auth`. */
   token: string | null;
-  /** Parsed JSON lines from stdout. */
+  /** Parsed JSON lines from stdout, without `t` (see {@linkcode withoutTime}). */
   events(): Record<string, unknown>[];
+}
+
+/**
+ * A server JSON event without its `t` (when it arrived, different each run),
+ * so that tests compare what arrived; tests of `t` read the lines themselves.
+ */
+export function withoutTime(event: Record<string, unknown>): Record<string, unknown> {
+  if (!("t" in event)) return event;
+  const { t: _t, ...rest } = event;
+  return rest;
 }
 
 /** Start `server.ts --json --host 127.0.0.1 --port 0 …` and wait until it listens. */
@@ -204,7 +214,8 @@ export async function startServer(args: string[] = [], env: Record<string, strin
     return Object.assign(proc, {
       port: listening.port,
       token,
-      events: () => proc.stdout.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)),
+      events: () =>
+        proc.stdout.lines.filter((l) => l.startsWith("{")).map((l) => withoutTime(JSON.parse(l))),
     }) as ServerProc;
   } catch (error) {
     await proc[Symbol.asyncDispose]();

@@ -14,7 +14,7 @@ const HEADLESS = { SDL_VIDEODRIVER: "dummy" };
 function inputEvents(events: Record<string, unknown>[]) {
   return events
     .filter((e) => ["pad", "button", "axis", "key"].includes(e.type as string))
-    .map(({ client: _client, ...rest }) => rest);
+    .map(({ client: _client, t: _t, ...rest }) => rest);
 }
 
 Deno.test("client --virtual: every button and axis name reaches the server's JSON lines", async () => {

@@ -13,7 +13,13 @@ import { defaultConfigDir } from "../trust/config_dir.ts";
 import { PairingError, resolveClientTls } from "../trust/pairing.ts";
 import type { ClientTlsOptions } from "../trust/tls.ts";
 import { Forwarder, type ForwarderEnd } from "../client/forwarder.ts";
-import { parseReplay, playReplay, type ReplayEntry, ReplayError } from "../replay/replay.ts";
+import {
+  parseReplayWith,
+  playReplay,
+  type ReplayEntry,
+  ReplayError,
+  ReplayParser,
+} from "../replay/replay.ts";
 import type { SdlInput } from "../sdl2/source.ts";
 import { mappingsProblem } from "../sdl2/mappings.ts";
 import { DEFAULT_PORT, normalizeClientName, validateClientName } from "../wire/names.ts";
@@ -49,6 +55,7 @@ Options:
   --allow-no-auth     with a token, still connect to a server that asks for none
                       (by default such a server is refused: it cannot prove itself)
   --replay FILE       send the events in FILE (JSON lines) instead of reading devices
+  --replay-client NAME  from a server capture of several clients, replay NAME's input
   --virtual FILE      play FILE through SDL virtual controllers (no hardware needed)
   --record FILE       also write what devices send to FILE, in the replay format
                       (not with --replay: that file already is the record)
@@ -76,6 +83,8 @@ export interface ClientCliOptions {
   /** `--allow-no-auth`: accept a server that asks for no token even though we hold one. */
   allowNoAuth: boolean;
   replay?: string;
+  /** `--replay-client`: the client of a capture to replay. */
+  replayClient?: string;
   virtual?: string;
   record?: string;
   window: boolean;
@@ -175,6 +184,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
         token: { type: "string" },
         "allow-no-auth": { type: "boolean" },
         replay: { type: "string" },
+        "replay-client": { type: "string" },
         virtual: { type: "string" },
         record: { type: "string" },
         "no-window": { type: "boolean" },
@@ -205,6 +215,12 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
         "Drop --record, or use --virtual FILE --record OUT to record through SDL",
     );
   }
+  if (
+    values["replay-client"] !== undefined && values.replay === undefined &&
+    values.virtual === undefined
+  ) {
+    throw new UsageError("--replay-client picks a client of a --replay or --virtual file");
+  }
   const host = values.host ?? "127.0.0.1";
   checkClientHost(host);
   const token = clientToken(values.token);
@@ -226,6 +242,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     token,
     allowNoAuth: values["allow-no-auth"] ?? false,
     replay: values.replay,
+    replayClient: values["replay-client"],
     virtual: values.virtual,
     record: values.record,
     window: !values["no-window"],
@@ -243,8 +260,22 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
   };
 }
 
+/** Options for {@linkcode loadReplay}. */
+export interface LoadReplayOptions {
+  /** The flag the file came with, for messages. Default `--replay`. */
+  flag?: string;
+  /** `--replay-client`. */
+  client?: string;
+  /** Told what was skipped (lines that are not input), in one line. */
+  onSkipped?: (message: string) => void;
+}
+
 /** Read and check a replay file, turning every problem into a {@linkcode UsageError}. */
-export async function loadReplay(path: string, flag = "--replay"): Promise<ReplayEntry[]> {
+export async function loadReplay(
+  path: string,
+  options: LoadReplayOptions = {},
+): Promise<ReplayEntry[]> {
+  const flag = options.flag ?? "--replay";
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -254,8 +285,12 @@ export async function loadReplay(path: string, flag = "--replay"): Promise<Repla
     }
     throw new UsageError(`${flag} ${path}: cannot read it (${(error as Error).message})`);
   }
+  const parser = new ReplayParser({ client: options.client });
   try {
-    return parseReplay(text);
+    const entries = parseReplayWith(parser, text);
+    const skipped = parser.describeSkipped();
+    if (skipped !== null) options.onSkipped?.(`${flag} ${path}: ${skipped}`);
+    return entries;
   } catch (error) {
     if (error instanceof ReplayError) throw new UsageError(`${flag} ${path}: ${error.message}`);
     throw error;
@@ -270,8 +305,14 @@ export async function clientMain(args: string[]): Promise<number> {
   try {
     options = parseClientArgs(args);
     if (options !== "help" && options !== "version") {
-      if (options.replay !== undefined) entries = await loadReplay(options.replay);
-      if (options.virtual !== undefined) virtual = await loadReplay(options.virtual, "--virtual");
+      const onSkipped = (message: string) => console.error(`${PROGRAM}: ${message}`);
+      const client = options.replayClient;
+      if (options.replay !== undefined) {
+        entries = await loadReplay(options.replay, { client, onSkipped });
+      }
+      if (options.virtual !== undefined) {
+        virtual = await loadReplay(options.virtual, { flag: "--virtual", client, onSkipped });
+      }
       if (options.mappings !== undefined) await checkMappings(options.mappings);
       if (options.record !== undefined) await checkRecordTarget(options.record);
     }

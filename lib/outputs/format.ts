@@ -54,7 +54,7 @@ export const AXIS_LABELS: Readonly<Record<AxisName, string>> = {
  * @example Usage
  * ```ts
  * import { formatHuman } from "./format.ts";
- * const line = formatHuman({ type: "button", client: "alice", pad: 0, button: "a", pressed: true });
+ * const line = formatHuman({ type: "button", client: "alice", t: 0, pad: 0, button: "a", pressed: true });
  * if (line !== "alice pad0 A pressed") throw new Error(line);
  * ```
  */
@@ -95,8 +95,8 @@ const q = jsonString;
  * @example Usage
  * ```ts
  * import { formatJson } from "./format.ts";
- * const line = formatJson({ type: "axis", client: "alice", pad: 0, axis: "leftx", value: 0.5 });
- * if (line !== '{"type":"axis","client":"alice","pad":0,"axis":"leftx","value":0.5}') {
+ * const line = formatJson({ type: "axis", client: "alice", t: 2.5, pad: 0, axis: "leftx", value: 0.5 });
+ * if (line !== '{"type":"axis","client":"alice","t":2.5,"pad":0,"axis":"leftx","value":0.5}') {
  *   throw new Error(line);
  * }
  * ```
@@ -106,21 +106,23 @@ export function formatJson(event: ServerEvent): string {
     case "button":
       return `{"type":"button","client":${
         q(event.client)
-      },"pad":${event.pad},"button":"${event.button}","pressed":${event.pressed}}`;
+      },"t":${event.t},"pad":${event.pad},"button":"${event.button}","pressed":${event.pressed}}`;
     case "axis":
       return `{"type":"axis","client":${
         q(event.client)
-      },"pad":${event.pad},"axis":"${event.axis}","value":${event.value}}`;
+      },"t":${event.t},"pad":${event.pad},"axis":"${event.axis}","value":${event.value}}`;
     case "key":
-      return `{"type":"key","client":${q(event.client)},"key":${q(event.key)},"scancode":${
-        q(event.scancode)
-      },"pressed":${event.pressed}}`;
+      return `{"type":"key","client":${q(event.client)},"t":${event.t},"key":${
+        q(event.key)
+      },"scancode":${q(event.scancode)},"pressed":${event.pressed}}`;
     case "pad":
       return event.attached
-        ? `{"type":"pad","client":${q(event.client)},"pad":${event.pad},"attached":true,"name":${
-          q(event.name ?? "")
-        }}`
-        : `{"type":"pad","client":${q(event.client)},"pad":${event.pad},"attached":false}`;
+        ? `{"type":"pad","client":${
+          q(event.client)
+        },"t":${event.t},"pad":${event.pad},"attached":true,"name":${q(event.name ?? "")}}`
+        : `{"type":"pad","client":${
+          q(event.client)
+        },"t":${event.t},"pad":${event.pad},"attached":false}`;
     case "connect":
       return `{"type":"connect","client":${q(event.client)},"addr":${q(event.addr)}}`;
     case "disconnect":

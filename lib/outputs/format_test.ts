@@ -26,44 +26,58 @@ const EVERY_EVENT: [ServerEvent, string, Record<string, unknown>][] = [
     { type: "disconnect", client: "alice", addr: "[::1]:5", reason: "timed out after 1000 ms" },
   ],
   [
-    { type: "pad", client: "alice", pad: 0, attached: true, name: "Xbox Series X Controller" },
+    {
+      type: "pad",
+      client: "alice",
+      t: 12.5,
+      pad: 0,
+      attached: true,
+      name: "Xbox Series X Controller",
+    },
     "alice pad0 attached: Xbox Series X Controller",
-    { type: "pad", client: "alice", pad: 0, attached: true, name: "Xbox Series X Controller" },
+    {
+      type: "pad",
+      client: "alice",
+      t: 12.5,
+      pad: 0,
+      attached: true,
+      name: "Xbox Series X Controller",
+    },
   ],
   [
-    { type: "pad", client: "alice", pad: 15, attached: false },
+    { type: "pad", client: "alice", t: 12.5, pad: 15, attached: false },
     "alice pad15 detached",
-    { type: "pad", client: "alice", pad: 15, attached: false },
+    { type: "pad", client: "alice", t: 12.5, pad: 15, attached: false },
   ],
   [
-    { type: "button", client: "alice", pad: 0, button: "a", pressed: true },
+    { type: "button", client: "alice", t: 12.5, pad: 0, button: "a", pressed: true },
     "alice pad0 A pressed",
-    { type: "button", client: "alice", pad: 0, button: "a", pressed: true },
+    { type: "button", client: "alice", t: 12.5, pad: 0, button: "a", pressed: true },
   ],
   [
-    { type: "button", client: "bob", pad: 2, button: "dpup", pressed: false },
+    { type: "button", client: "bob", t: 12.5, pad: 2, button: "dpup", pressed: false },
     "bob pad2 D-pad up released",
-    { type: "button", client: "bob", pad: 2, button: "dpup", pressed: false },
+    { type: "button", client: "bob", t: 12.5, pad: 2, button: "dpup", pressed: false },
   ],
   [
-    { type: "axis", client: "alice", pad: 0, axis: "leftx", value: 0.52 },
+    { type: "axis", client: "alice", t: 12.5, pad: 0, axis: "leftx", value: 0.52 },
     "alice pad0 left stick x 0.52",
-    { type: "axis", client: "alice", pad: 0, axis: "leftx", value: 0.52 },
+    { type: "axis", client: "alice", t: 12.5, pad: 0, axis: "leftx", value: 0.52 },
   ],
   [
-    { type: "axis", client: "alice", pad: 1, axis: "righttrigger", value: 0 },
+    { type: "axis", client: "alice", t: 12.5, pad: 1, axis: "righttrigger", value: 0 },
     "alice pad1 right trigger 0",
-    { type: "axis", client: "alice", pad: 1, axis: "righttrigger", value: 0 },
+    { type: "axis", client: "alice", t: 12.5, pad: 1, axis: "righttrigger", value: 0 },
   ],
   [
-    { type: "key", client: "alice", key: "Up", scancode: "Up", pressed: true },
+    { type: "key", client: "alice", t: 12.5, key: "Up", scancode: "Up", pressed: true },
     "alice key Up pressed",
-    { type: "key", client: "alice", key: "Up", scancode: "Up", pressed: true },
+    { type: "key", client: "alice", t: 12.5, key: "Up", scancode: "Up", pressed: true },
   ],
   [
-    { type: "key", client: "alice", key: "Z", scancode: "Y", pressed: false },
+    { type: "key", client: "alice", t: 12.5, key: "Z", scancode: "Y", pressed: false },
     "alice key Z released",
-    { type: "key", client: "alice", key: "Z", scancode: "Y", pressed: false },
+    { type: "key", client: "alice", t: 12.5, key: "Z", scancode: "Y", pressed: false },
   ],
 ];
 
@@ -73,11 +87,18 @@ Deno.test("formatHuman writes one readable line for every event type", () => {
 
 Deno.test("formatHuman labels every button and axis", () => {
   for (const button of BUTTON_NAMES) {
-    const line = formatHuman({ type: "button", client: "c", pad: 1, button, pressed: true });
+    const line = formatHuman({
+      type: "button",
+      client: "c",
+      t: 12.5,
+      pad: 1,
+      button,
+      pressed: true,
+    });
     assert.equal(line, `c pad1 ${BUTTON_LABELS[button]} pressed`);
   }
   for (const axis of AXIS_NAMES) {
-    const line = formatHuman({ type: "axis", client: "c", pad: 1, axis, value: -0.25 });
+    const line = formatHuman({ type: "axis", client: "c", t: 12.5, pad: 1, axis, value: -0.25 });
     assert.equal(line, `c pad1 ${AXIS_LABELS[axis]} -0.25`);
   }
   assert.equal(new Set(Object.values(BUTTON_LABELS)).size, BUTTON_NAMES.length);
@@ -100,13 +121,27 @@ Deno.test("formatJson writes every event type with keys in contract order", () =
 
 Deno.test("formatJson writes every button and axis name as the contract spells it", () => {
   for (const button of BUTTON_NAMES) {
-    const line = formatJson({ type: "button", client: "c", pad: 0, button, pressed: false });
+    const line = formatJson({
+      type: "button",
+      client: "c",
+      t: 12.5,
+      pad: 0,
+      button,
+      pressed: false,
+    });
     assert.equal(JSON.parse(line).button, button);
   }
   for (const axis of AXIS_NAMES) {
     for (const value of [-1, -0.0001, 0, 0.5, 1]) {
-      const line = formatJson({ type: "axis", client: "c", pad: 0, axis, value });
-      assert.deepEqual(JSON.parse(line), { type: "axis", client: "c", pad: 0, axis, value });
+      const line = formatJson({ type: "axis", client: "c", t: 12.5, pad: 0, axis, value });
+      assert.deepEqual(JSON.parse(line), {
+        type: "axis",
+        client: "c",
+        t: 12.5,
+        pad: 0,
+        axis,
+        value,
+      });
     }
   }
 });
@@ -130,11 +165,11 @@ Deno.test("formatJson escapes odd names in every string field", () => {
     const events: ServerEvent[] = [
       { type: "connect", client: odd, addr: odd },
       { type: "disconnect", client: odd, addr: odd, reason: odd },
-      { type: "pad", client: odd, pad: 0, attached: true, name: odd },
-      { type: "pad", client: odd, pad: 0, attached: false },
-      { type: "button", client: odd, pad: 0, button: "a", pressed: true },
-      { type: "axis", client: odd, pad: 0, axis: "leftx", value: 1 },
-      { type: "key", client: odd, key: odd, scancode: odd, pressed: true },
+      { type: "pad", client: odd, t: 0, pad: 0, attached: true, name: odd },
+      { type: "pad", client: odd, t: 0, pad: 0, attached: false },
+      { type: "button", client: odd, t: 0, pad: 0, button: "a", pressed: true },
+      { type: "axis", client: odd, t: 0, pad: 0, axis: "leftx", value: 1 },
+      { type: "key", client: odd, t: 0, key: odd, scancode: odd, pressed: true },
       { type: "listening", host: odd, port: 1, auth: true, protocol: 1 },
     ];
     for (const event of events) {
@@ -180,10 +215,11 @@ Deno.test("formatHuman shows every string a client chose with visible escapes", 
 });
 
 Deno.test("formatJson writes a pad attached without a name with an empty name", () => {
-  const line = formatJson({ type: "pad", client: "a", pad: 1, attached: true });
+  const line = formatJson({ type: "pad", client: "a", t: 12.5, pad: 1, attached: true });
   assert.deepEqual(JSON.parse(line), {
     type: "pad",
     client: "a",
+    t: 12.5,
     pad: 1,
     attached: true,
     name: "",

@@ -1,12 +1,15 @@
 /**
  * Replay files: JSON lines of input events (`pad`, `button`, `axis`, `key`,
- * with an optional `client`) plus `t`, milliseconds from the start. The
- * server's `--json` input lines are valid replay lines; a missing `t` means
- * "at the same time as the previous line".
+ * with an optional `client`) plus `t`, milliseconds from the start; a
+ * missing `t` means "at the same time as the previous line", and a key
+ * line without `scancode` gets SDL's scancode of the same name. The
+ * server's `--json` output replays as it is: its lines that are not input
+ * are skipped.
  *
- * The whole file is checked before anything is sent, including that it
- * makes sense as a sequence: input only for attached pads, and every line a
- * real change (no press of a button already held).
+ * Every line is checked, including that it makes sense in sequence: input
+ * only for attached pads, and every line a real change (no press of a
+ * button already held). A file is checked whole before anything is sent;
+ * a stream (`--replay -`) line by line as it arrives.
  *
  * @module
  */
@@ -21,6 +24,7 @@ import {
   isTrigger,
   MAX_PAD,
 } from "../input/model.ts";
+import { scancodeForKey } from "../input/scancodes.ts";
 
 /** One line of a replay file. */
 export interface ReplayEntry {
@@ -48,30 +52,67 @@ export class ReplayError extends Error {
 const BUTTONS: ReadonlySet<string> = new Set(BUTTON_NAMES);
 const AXES: ReadonlySet<string> = new Set(AXIS_NAMES);
 
+/** Options for {@linkcode ReplayParser} and {@linkcode parseReplay}. */
+export interface ReplayParseOptions {
+  /**
+   * Replay only the input of this client (a capture's `client` field); lines
+   * of other clients are skipped. Without it, a file may hold the input of
+   * one client only.
+   */
+  client?: string;
+}
+
+/** Types of the server's `--json` lines that carry input; every other type is skipped. */
+const INPUT_TYPES: ReadonlySet<string> = new Set(["pad", "button", "axis", "key"]);
+
 /**
- * Parse and check a replay file.
+ * Checks replay lines one at a time, in order, so a file and a stream are
+ * checked alike: each line is a JSON object that is valid on its own and
+ * makes sense after the lines before it.
  *
- * @throws {ReplayError} naming the first bad line.
- *
- * @example Usage
- * ```ts
- * import { parseReplay } from "./replay.ts";
- * const entries = parseReplay([
- *   '{"t":0,"type":"pad","pad":0,"attached":true,"name":"Pad"}',
- *   '{"t":5,"type":"button","pad":0,"button":"a","pressed":true}',
- * ].join("\n"));
- * if (entries.length !== 2 || entries[1]!.t !== 5) throw new Error("two entries");
- * ```
+ * Lines of the server's own `--json` output are taken as they are: lines
+ * that are not input (`listening`, `connect`, `disconnect`, or any type
+ * that is not `pad`, `button`, `axis` or `key`) are skipped and counted in
+ * {@linkcode skipped}. Their `t` counts from each connect of the client,
+ * so after a later `connect` line of the same client its times continue
+ * from where the previous connection stopped.
  */
-export function parseReplay(text: string): ReplayEntry[] {
-  const entries: ReplayEntry[] = [];
-  const state = new InputState();
-  const lines = text.split("\n");
-  let t = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const raw = lines[i]!.trim();
-    if (raw === "") continue;
+export class ReplayParser {
+  readonly #state = new InputState();
+  readonly #wanted: string | undefined;
+  /** The client whose input is replayed, once known. */
+  #client: string | undefined;
+  /** Added to `t` of the client's lines: where its current connection starts. */
+  #base = 0;
+  #t = 0;
+  #entries = 0;
+  /** Skipped lines by reason, for example `"connect"` or `"client bob"`. */
+  readonly skipped: Map<string, number> = new Map();
+  /** Clients whose lines were skipped. */
+  readonly #others = new Set<string>();
+
+  /** Create a parser; `options.client` picks one client of a capture. */
+  constructor(options: ReplayParseOptions = {}) {
+    this.#wanted = options.client;
+    this.#client = options.client;
+  }
+
+  /** Entries accepted so far. */
+  get accepted(): number {
+    return this.#entries;
+  }
+
+  /**
+   * Check one line.
+   *
+   * @param text the line, without its newline
+   * @param line its 1-based number, for errors
+   * @returns the entry, or null for a blank or skipped line
+   * @throws {ReplayError} naming the line
+   */
+  parse(text: string, line: number): ReplayEntry | null {
+    const raw = text.trim();
+    if (raw === "") return null;
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -82,23 +123,136 @@ export function parseReplay(text: string): ReplayEntry[] {
       throw new ReplayError(line, "expected a JSON object");
     }
     const record = value as Record<string, unknown>;
-    if (record.t !== undefined) {
-      if (typeof record.t !== "number" || !Number.isFinite(record.t) || record.t < 0) {
-        throw new ReplayError(line, `"t" must be a number of milliseconds >= 0`);
-      }
-      if (record.t < t) {
-        throw new ReplayError(line, `"t" goes back in time (${record.t} after ${t})`);
-      }
-      t = record.t;
+    if (typeof record.type !== "string") {
+      throw new ReplayError(
+        line,
+        `"type" must be "pad", "button", "axis" or "key", got ${JSON.stringify(record.type)}`,
+      );
     }
     if (record.client !== undefined && typeof record.client !== "string") {
       throw new ReplayError(line, `"client" must be a string`);
     }
+    const client = record.client as string | undefined;
+    if (!INPUT_TYPES.has(record.type)) {
+      if (record.type === "connect" && client !== undefined && client === this.#client) {
+        this.#base = this.#t;
+      }
+      this.#skip(record.type);
+      return null;
+    }
+    if (client !== undefined) {
+      if (this.#client === undefined) {
+        this.#client = client;
+      } else if (client !== this.#client) {
+        if (this.#wanted === undefined) {
+          throw new ReplayError(
+            line,
+            `input of a second client, ${JSON.stringify(client)}, after ${
+              JSON.stringify(this.#client)
+            }; replay one of them with --replay-client NAME`,
+          );
+        }
+        this.#others.add(client);
+        this.#skip(`client ${client}`);
+        return null;
+      }
+    }
+    if (record.t !== undefined) {
+      if (typeof record.t !== "number" || !Number.isFinite(record.t) || record.t < 0) {
+        throw new ReplayError(line, `"t" must be a number of milliseconds >= 0`);
+      }
+      const t = this.#base + record.t;
+      if (t < this.#t) {
+        throw new ReplayError(line, `"t" goes back in time (${record.t} after ${this.#t})`);
+      }
+      this.#t = t;
+    }
     const event = parseEvent(record, line);
-    const problem = applyInSequence(state, event);
+    const problem = applyInSequence(this.#state, event);
     if (problem) throw new ReplayError(line, problem);
-    entries.push({ t, event, line });
+    this.#entries++;
+    return { t: this.#t, event, line };
   }
+
+  /**
+   * Check what only the whole input can show: that a client picked with
+   * `client` had any input.
+   *
+   * @param line the number of the last line, for the error
+   * @throws {ReplayError}
+   */
+  finish(line: number): void {
+    if (this.#wanted !== undefined && this.#entries === 0 && this.#others.size > 0) {
+      throw new ReplayError(
+        line,
+        `no input of client ${JSON.stringify(this.#wanted)}; the file has ${
+          [...this.#others].map((c) => JSON.stringify(c)).join(", ")
+        }`,
+      );
+    }
+  }
+
+  #skip(reason: string): void {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+  }
+
+  /**
+   * One line saying what was skipped, or null when nothing was.
+   *
+   * @returns for example `skipped 3 lines that are not input (connect 1, disconnect 1, listening 1)`
+   */
+  describeSkipped(): string | null {
+    if (this.skipped.size === 0) return null;
+    let total = 0;
+    for (const count of this.skipped.values()) total += count;
+    const parts = [...this.skipped].map(([reason, count]) => `${reason} ${count}`);
+    return `skipped ${total} line${total === 1 ? "" : "s"} that are not input to replay (${
+      parts.join(", ")
+    })`;
+  }
+}
+
+/**
+ * Parse and check a whole replay file with a {@linkcode ReplayParser}.
+ *
+ * @throws {ReplayError} naming the first bad line.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseReplay } from "./replay.ts";
+ * const entries = parseReplay([
+ *   '{"type":"listening","host":"127.0.0.1","port":7175,"auth":false,"protocol":1}',
+ *   '{"t":0,"type":"pad","pad":0,"attached":true,"name":"Pad"}',
+ *   '{"t":5,"type":"button","pad":0,"button":"a","pressed":true}',
+ *   '{"t":6,"type":"key","key":"Up","pressed":true}',
+ * ].join("\n"));
+ * if (entries.length !== 3 || entries[1]!.t !== 5) throw new Error("three entries");
+ * if (entries[2]!.event.type !== "key" || entries[2]!.event.scancode !== "Up") throw new Error();
+ * ```
+ */
+export function parseReplay(text: string, options: ReplayParseOptions = {}): ReplayEntry[] {
+  return parseReplayWith(new ReplayParser(options), text);
+}
+
+/**
+ * Parse and check a whole replay file with `parser`, which then tells what
+ * it skipped.
+ *
+ * @throws {ReplayError} naming the first bad line.
+ */
+export function parseReplayWith(parser: ReplayParser, text: string): ReplayEntry[] {
+  const entries: ReplayEntry[] = [];
+  let line = 0;
+  let from = 0;
+  while (from <= text.length) {
+    let to = text.indexOf("\n", from);
+    if (to < 0) to = text.length;
+    line++;
+    const entry = parser.parse(text.slice(from, to), line);
+    if (entry) entries.push(entry);
+    from = to + 1;
+  }
+  parser.finish(line);
   return entries;
 }
 
@@ -145,15 +299,25 @@ function parseEvent(record: Record<string, unknown>, line: number): InputEvent {
       return { type: "axis", pad: pad(), axis: axis as AxisName, value: value as number };
     }
     case "key": {
-      for (const key of ["key", "scancode"]) {
-        if (typeof record[key] !== "string" || record[key] === "") {
-          fail(`"${key}" must be a non-empty string (SDL's ${key} name)`);
-        }
+      const key = record.key;
+      if (typeof key !== "string" || key === "") {
+        fail(`"key" must be a non-empty string (SDL's key name)`);
+      }
+      let scancode = record.scancode;
+      if (scancode === undefined) {
+        scancode = scancodeForKey(key as string) ??
+          fail(
+            `no SDL scancode is named like key ${
+              JSON.stringify(key)
+            }; add "scancode" (SDL's name of the physical key, for example "A")`,
+          );
+      } else if (typeof scancode !== "string" || scancode === "") {
+        fail(`"scancode" must be a non-empty string (SDL's scancode name)`);
       }
       return {
         type: "key",
-        key: record.key as string,
-        scancode: record.scancode as string,
+        key: key as string,
+        scancode: scancode as string,
         pressed: bool("pressed"),
       };
     }
@@ -202,28 +366,80 @@ export interface PlayOptions {
   signal?: AbortSignal;
 }
 
+/** Entries to play: a whole file, or batches as they arrive from a stream. */
+export type ReplaySource = readonly ReplayEntry[] | AsyncIterable<readonly ReplayEntry[]>;
+
 /**
- * Deliver entries at their times: each group of entries sharing a `t` is
- * handed over as one batch when `t` milliseconds have passed since the start.
- * Entries all at `t: 0` go out as fast as the sink takes them.
+ * Deliver entries at their times: each run of entries sharing a `t` is
+ * handed over as one batch once `t` milliseconds have passed since the
+ * start, or as soon as it arrives from a stream when that is later.
+ * Entries all at `t: 0` go out as fast as the sink takes them; an async
+ * sink is awaited before the next batch (backpressure).
  */
 export async function playReplay(
-  entries: readonly ReplayEntry[],
+  source: ReplaySource,
   sink: (events: InputEvent[]) => void | Promise<void>,
   options: PlayOptions = {},
 ): Promise<void> {
   const start = performance.now();
-  let i = 0;
-  while (i < entries.length) {
+  const batches = Array.isArray(source)
+    ? [source as readonly ReplayEntry[]]
+    : source as AsyncIterable<readonly ReplayEntry[]>;
+  for await (const entries of batches) {
+    let i = 0;
+    while (i < entries.length) {
+      if (options.signal?.aborted) return;
+      const t = entries[i]!.t;
+      const batch: InputEvent[] = [];
+      while (i < entries.length && entries[i]!.t === t) batch.push(entries[i++]!.event);
+      const wait = start + t - performance.now();
+      if (wait > 0) await sleep(wait, options.signal);
+      if (options.signal?.aborted) return;
+      await sink(batch);
+    }
     if (options.signal?.aborted) return;
-    const t = entries[i]!.t;
-    const batch: InputEvent[] = [];
-    while (i < entries.length && entries[i]!.t === t) batch.push(entries[i++]!.event);
-    const wait = start + t - performance.now();
-    if (wait > 0) await sleep(wait, options.signal);
-    if (options.signal?.aborted) return;
-    await sink(batch);
   }
+}
+
+/**
+ * Read replay lines from a byte stream (such as stdin) and check each with
+ * `parser` as it arrives, yielding the entries of each chunk at once, so a
+ * program writing lines drives the replay live.
+ *
+ * @throws {ReplayError} at the first bad line, after yielding the lines before it.
+ */
+export async function* readReplayStream(
+  stream: ReadableStream<Uint8Array>,
+  parser: ReplayParser,
+): AsyncGenerator<ReplayEntry[]> {
+  const decoder = new TextDecoder();
+  let partial = "";
+  let line = 0;
+  for await (const chunk of stream) {
+    partial += decoder.decode(chunk, { stream: true });
+    const entries: ReplayEntry[] = [];
+    let from = 0;
+    for (let to = partial.indexOf("\n"); to >= 0; to = partial.indexOf("\n", from)) {
+      line++;
+      let entry: ReplayEntry | null;
+      try {
+        entry = parser.parse(partial.slice(from, to), line);
+      } catch (error) {
+        if (entries.length > 0) yield entries;
+        throw error;
+      }
+      if (entry) entries.push(entry);
+      from = to + 1;
+    }
+    partial = partial.slice(from);
+    if (entries.length > 0) yield entries;
+  }
+  partial += decoder.decode();
+  if (partial.trim() !== "") {
+    const entry = parser.parse(partial, ++line);
+    if (entry) yield [entry];
+  }
+  parser.finish(line);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

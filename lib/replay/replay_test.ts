@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { formatJson } from "../outputs/format.ts";
 import type { InputEvent } from "../input/model.ts";
-import { parseReplay, playReplay, ReplayError } from "./replay.ts";
+import {
+  parseReplay,
+  playReplay,
+  readReplayStream,
+  type ReplayEntry,
+  ReplayError,
+  ReplayParser,
+} from "./replay.ts";
 
 const ATTACH0 = '{"t":0,"type":"pad","pad":0,"attached":true,"name":"Pad"}';
 
@@ -61,7 +68,9 @@ Deno.test("parseReplay accepts the server's --json input lines", () => {
   ];
   // lefttrigger 0 would repeat the rest state, so move it first.
   events.splice(3, 0, { type: "axis", pad: 2, axis: "lefttrigger", value: 0.5 });
-  const text = events.map((event) => formatJson({ ...event, client: "alice#2" })).join("\n");
+  const text = events.map((event, i) => formatJson({ ...event, client: "alice#2", t: i / 2 })).join(
+    "\n",
+  );
   assert.deepEqual(parseReplay(text).map((entry) => entry.event), events);
 });
 
@@ -71,8 +80,8 @@ const MALFORMED: [string, string[], RegExp][] = [
   ["an array", ["[1, 2]"], /expected a JSON object/],
   ["a number", ["42"], /expected a JSON object/],
   ["null", ["null"], /expected a JSON object/],
-  ["an unknown type", ['{"type":"mouse","x":1}'], /"type" must be .*got "mouse"/],
-  ["a missing type", ['{"pad":0}'], /"type" must be/],
+  ["a missing type", ['{"pad":0}'], /"type" must be .*got undefined/],
+  ["a numeric type", ['{"type":3,"pad":0}'], /"type" must be .*got 3/],
   ["a bad button name", ['{"type":"button","pad":0,"button":"A","pressed":true}'], /"button"/],
   ["a missing button", ['{"type":"button","pad":0,"pressed":true}'], /"button" must be one of/],
   ["a bad axis name", ['{"type":"axis","pad":0,"axis":"wheel","value":0}'], /"axis" must be/],
@@ -126,6 +135,11 @@ const MALFORMED: [string, string[], RegExp][] = [
     /"key" must be a non-empty string/,
   ],
   [
+    "a key with no scancode of its name",
+    ['{"type":"key","key":"Ä","pressed":true}'],
+    /no SDL scancode is named like key "Ä"; add "scancode"/,
+  ],
+  [
     "an empty scancode",
     ['{"type":"key","key":"A","scancode":"","pressed":true}'],
     /"scancode" must be a non-empty string/,
@@ -174,6 +188,72 @@ Deno.test("parseReplay names the line of each kind of malformed line", () => {
 Deno.test("parseReplay reports the first bad line when there are several", () => {
   assertReplayError([ATTACH0, "nope", "{also bad"].join("\n"), 2, /not valid JSON/);
   assertReplayError("\n\n\n[]", 4, /expected a JSON object/);
+});
+
+Deno.test("parseReplay derives a missing scancode from the key name, as SDL spells it", () => {
+  const text = [
+    '{"type":"key","key":"Up","pressed":true}',
+    '{"type":"key","key":"a","pressed":true}',
+    '{"type":"key","key":"Left Shift","pressed":true}',
+    '{"type":"key","key":"space","pressed":true}',
+    '{"type":"key","key":"Q","scancode":"A","pressed":true}',
+  ].join("\n");
+  assert.deepEqual(parseReplay(text).map((entry) => entry.event), [
+    { type: "key", key: "Up", scancode: "Up", pressed: true },
+    { type: "key", key: "a", scancode: "A", pressed: true },
+    { type: "key", key: "Left Shift", scancode: "Left Shift", pressed: true },
+    { type: "key", key: "space", scancode: "Space", pressed: true },
+    { type: "key", key: "Q", scancode: "A", pressed: true },
+  ]);
+});
+
+/** A server capture: two connections of alice, bob in between, and lines that are not input. */
+const CAPTURE = [
+  '{"type":"listening","host":"127.0.0.1","port":7175,"auth":false,"protocol":1}',
+  '{"type":"connect","client":"alice","addr":"127.0.0.1:5000"}',
+  '{"type":"pad","client":"alice","t":1.5,"pad":3,"attached":true,"name":"P"}',
+  '{"type":"connect","client":"bob","addr":"127.0.0.1:5001"}',
+  '{"type":"pad","client":"bob","t":0.5,"pad":0,"attached":true,"name":"B"}',
+  '{"type":"gap","client":"alice","missed":4}',
+  '{"type":"button","client":"alice","t":10,"pad":3,"button":"a","pressed":true}',
+  '{"type":"button","client":"alice","t":20,"pad":3,"button":"a","pressed":false}',
+  '{"type":"pad","client":"alice","t":20,"pad":3,"attached":false}',
+  '{"type":"disconnect","client":"alice","addr":"127.0.0.1:5000","reason":"client quit"}',
+  '{"type":"connect","client":"alice","addr":"127.0.0.1:5002"}',
+  '{"type":"pad","client":"alice","t":2,"pad":3,"attached":true,"name":"P"}',
+];
+
+Deno.test("ReplayParser takes a server capture: skips what is not input, continues t across connects", () => {
+  const parser = new ReplayParser({ client: "alice" });
+  const entries = CAPTURE.map((line, i) => parser.parse(line, i + 1)).filter((e) => e !== null);
+  parser.finish(CAPTURE.length);
+  assert.deepEqual(entries.map((e) => [e.t, e.line, e.event.type]), [
+    [1.5, 3, "pad"],
+    [10, 7, "button"],
+    [20, 8, "button"],
+    [20, 9, "pad"],
+    [22, 12, "pad"],
+  ]);
+  assert.equal(
+    parser.describeSkipped(),
+    "skipped 7 lines that are not input to replay (listening 1, connect 3, client bob 1, gap 1, disconnect 1)",
+  );
+  assert.deepEqual(
+    parseReplay(CAPTURE.join("\n"), { client: "bob" }).map((e) => [e.t, e.line, e.event.type]),
+    [[0.5, 5, "pad"]],
+  );
+});
+
+Deno.test("parseReplay refuses a capture of several clients unless one is picked", () => {
+  assertReplayError(
+    CAPTURE.join("\n"),
+    5,
+    /a second client, "bob", after "alice"; .*--replay-client/,
+  );
+  assert.throws(
+    () => parseReplay(CAPTURE.join("\n"), { client: "carol" }),
+    /line 12: no input of client "carol"; the file has "alice", "bob"/,
+  );
 });
 
 function replayOf(lines: string[]) {
@@ -282,4 +362,55 @@ Deno.test("playReplay sends nothing when the signal is already aborted", async (
   await playReplay(entries, () => void calls++, { signal: AbortSignal.abort() });
   await playReplay([], () => void calls++);
   assert.equal(calls, 0);
+});
+
+/** A stream that hands out `chunks` one at a time, each after the previous was read. */
+function chunked(chunks: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(encoder.encode(chunks[i++]));
+      else controller.close();
+    },
+  });
+}
+
+Deno.test("readReplayStream checks lines as they arrive, split anywhere, with line numbers", async () => {
+  const text = [ATTACH0, "", PRESS_A, '{"t":3,"type":"key","key":"Up","pressed":true}'].join("\n");
+  // Every split of the text into two chunks gives the same entries.
+  for (let cut = 0; cut <= text.length; cut++) {
+    const got: ReplayEntry[] = [];
+    for await (
+      const batch of readReplayStream(
+        chunked([text.slice(0, cut), text.slice(cut)]),
+        new ReplayParser(),
+      )
+    ) {
+      got.push(...batch);
+    }
+    assert.deepEqual(got.map((e) => [e.line, e.t, e.event.type]), [
+      [1, 0, "pad"],
+      [3, 0, "button"],
+      [4, 3, "key"],
+    ]);
+  }
+  const batches: number[] = [];
+  const bad = readReplayStream(
+    chunked([ATTACH0 + "\n", PRESS_A + "\n" + PRESS_A + "\n"]),
+    new ReplayParser(),
+  );
+  await assert.rejects(async () => {
+    for await (const batch of bad) batches.push(batch.length);
+  }, /line 3: button a press on pad 0 changes nothing/);
+  // What came before the bad line was handed over first.
+  assert.deepEqual(batches, [1, 1]);
+});
+
+Deno.test("playReplay plays batches from a stream as they come", async () => {
+  const parser = new ReplayParser();
+  const source = readReplayStream(chunked([ATTACH0 + "\n", PRESS_A + "\n"]), parser);
+  const batches: InputEvent[][] = [];
+  await within(playReplay(source, (events) => void batches.push(events)), 5000, "playReplay");
+  assert.deepEqual(batches.map((b) => b.map((e) => e.type)), [["pad"], ["button"]]);
 });

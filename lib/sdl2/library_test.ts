@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { SDL_SCANCODE_NAMES } from "../input/scancode_names.ts";
 import {
+  cString,
   loadSdl2,
+  readCString,
   SDL2_ENV,
   sdl2Candidates,
   sdl2InstallHint,
@@ -70,6 +73,25 @@ Deno.test("loadSdl2 loads this machine's SDL2 (2.24 or later for virtual control
     assert.equal(major, 2);
     assert.ok(minor >= 24, `SDL 2.${minor} has no SDL_JoystickAttachVirtualEx`);
     assert.notEqual(sdl.symbols.SDL_JoystickAttachVirtualEx, null);
+  } finally {
+    sdl.close();
+  }
+});
+
+Deno.test("SDL_SCANCODE_NAMES is what this machine's SDL2 says, both ways", () => {
+  const sdl = loadSdl2();
+  try {
+    const named = new Map<number, string>();
+    for (let code = 0; code < 512; code++) {
+      const name = readCString(sdl.symbols.SDL_GetScancodeName(code));
+      if (name !== "") named.set(code, name);
+    }
+    assert.deepEqual(new Map(SDL_SCANCODE_NAMES), named);
+    for (const [, name] of SDL_SCANCODE_NAMES) {
+      // SDL maps a name back to its first scancode ("Return" is 40 and 158).
+      const back = sdl.symbols.SDL_GetScancodeFromName(cString(name));
+      assert.equal(readCString(sdl.symbols.SDL_GetScancodeName(back)), name);
+    }
   } finally {
     sdl.close();
   }

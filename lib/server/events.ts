@@ -44,8 +44,12 @@ export interface DisconnectEvent {
   reason: string;
 }
 
-/** An input event, tagged with the client it came from. */
-export type ClientInputEvent = InputEvent & { client: string };
+/**
+ * An input event, tagged with the client it came from and `t`: when the
+ * server received it, in milliseconds since that client connected (0.1 ms
+ * steps), so that a `--json` capture replays with its timing.
+ */
+export type ClientInputEvent = InputEvent & { client: string; t: number };
 
 /** Everything a server reports, in order. */
 export type ServerEvent = ListeningEvent | ConnectEvent | ClientInputEvent | DisconnectEvent;

@@ -115,6 +115,10 @@ export class Session implements ClientMessageSink, LivenessPeer {
   done: Promise<void> = Promise.resolve();
   /** When the handshake completed, in ms since the Unix epoch. */
   connectedAt = 0;
+  /** `performance.now()` when the handshake completed: where input `t` counts from. */
+  #connectedMono = 0;
+  /** `performance.now()` when the frame being decoded was handed over. */
+  #frameAt = 0;
 
   /** A session for `conn`, run by `host`; nothing happens until {@linkcode run}. */
   constructor(host: SessionHost, conn: Deno.Conn) {
@@ -156,7 +160,10 @@ export class Session implements ClientMessageSink, LivenessPeer {
 
   #onFrame(payload: Uint8Array): void {
     if (this.state === "active") {
-      if (payload.length > 0) this.#decoder.decode(payload, this);
+      if (payload.length > 0) {
+        this.#frameAt = performance.now();
+        this.#decoder.decode(payload, this);
+      }
       return;
     }
     if (this.state === "greeting") {
@@ -241,6 +248,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
     }));
     this.state = "active";
     this.connectedAt = Date.now();
+    this.#connectedMono = performance.now();
     host.report({ type: "connect", client: this.name, addr: this.#link.peer });
     try {
       for (const frame of this.#pending.splice(0)) this.#onFrame(frame);
@@ -336,10 +344,16 @@ export class Session implements ClientMessageSink, LivenessPeer {
 
   #neutralise(): void {
     const client = this.name;
+    const t = this.#sinceConnect(performance.now());
     for (const event of this.#input.neutralEvents()) {
       this.#input.apply(event);
-      this.#host.report({ ...event, client });
+      this.#host.report({ ...event, client, t });
     }
+  }
+
+  /** Milliseconds from the handshake to `now`, in 0.1 ms steps. */
+  #sinceConnect(now: number): number {
+    return Math.round((now - this.#connectedMono) * 10) / 10;
   }
 
   #finished = false;
@@ -409,7 +423,9 @@ export class Session implements ClientMessageSink, LivenessPeer {
   #emitInput(event: InputEvent): void {
     if (this.state !== "active") return;
     if (!this.#input.apply(event)) return;
-    this.#host.report({ ...event, client: this.name } as ClientInputEvent);
+    this.#host.report(
+      { ...event, client: this.name, t: this.#sinceConnect(this.#frameAt) } as ClientInputEvent,
+    );
   }
 }
 
