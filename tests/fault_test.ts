@@ -276,7 +276,7 @@ Deno.test("a client reconnecting with its session id takes its name back and the
   const info = await old.closed;
   assert.match(info.reason, /closed/);
   const strip = (e: ServerEvent) => {
-    const { addr: _, ...rest } = e as ServerEvent & { addr?: string };
+    const { addr: _, t: _t, ...rest } = e as ServerEvent & { addr?: string; t?: number };
     return rest;
   };
   const tail = events.slice(4).map(strip); // After listening, connect, pad, button.
