@@ -184,6 +184,7 @@ Deno.test("formatJson escapes U+2028 and U+2029, which JSON.stringify leaves raw
   const line = formatJson({
     type: "key",
     client: "a",
+    t: 0,
     key: "x\u2028y",
     scancode: "\u2029",
     pressed: true,
@@ -196,11 +197,11 @@ Deno.test("formatHuman shows every string a client chose with visible escapes", 
   const events: ServerEvent[] = [
     { type: "connect", client: forged, addr: "127.0.0.1:1" },
     { type: "disconnect", client: forged, addr: "127.0.0.1:1", reason: forged },
-    { type: "pad", client: forged, pad: 0, attached: true, name: forged },
-    { type: "pad", client: forged, pad: 0, attached: false },
-    { type: "button", client: forged, pad: 0, button: "a", pressed: true },
-    { type: "axis", client: forged, pad: 0, axis: "leftx", value: 1 },
-    { type: "key", client: forged, key: forged, scancode: forged, pressed: true },
+    { type: "pad", client: forged, t: 0, pad: 0, attached: true, name: forged },
+    { type: "pad", client: forged, t: 0, pad: 0, attached: false },
+    { type: "button", client: forged, t: 0, pad: 0, button: "a", pressed: true },
+    { type: "axis", client: forged, t: 0, pad: 0, axis: "leftx", value: 1 },
+    { type: "key", client: forged, t: 0, key: forged, scancode: forged, pressed: true },
   ];
   for (const event of events) {
     const line = formatHuman(event);
@@ -209,7 +210,7 @@ Deno.test("formatHuman shows every string a client chose with visible escapes", 
     assert.ok(line.includes("x\\x0abob pad0 A pressed\\x1b[2J"), line);
   }
   assert.equal(
-    formatHuman({ type: "pad", client: "eve", pad: 0, attached: true, name: "Pad\r\x1b[1A" }),
+    formatHuman({ type: "pad", client: "eve", t: 0, pad: 0, attached: true, name: "Pad\r\x1b[1A" }),
     "eve pad0 attached: Pad\\x0d\\x1b[1A",
   );
 });
