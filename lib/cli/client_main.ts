@@ -5,9 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
-import { normalizeToken, TokenError } from "../trust/auth.ts";
 import { ConnectError } from "../client/client.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
 import { PairingError, resolveClientTls } from "../trust/pairing.ts";
@@ -25,14 +23,16 @@ import { mappingsProblem } from "../sdl2/mappings.ts";
 import { DEFAULT_PORT, normalizeClientName, validateClientName } from "../wire/names.ts";
 import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
 import {
-  env,
   EXIT_FAILURE,
   EXIT_USAGE,
   onStopSignal,
-  parseArgsError,
+  parseFlags,
   parseNumber,
   parsePort,
   printError,
+  readCommandLine,
+  readToken,
+  TOKEN_ENV,
   UsageError,
   VERSION,
 } from "./common.ts";
@@ -112,9 +112,6 @@ function defaultName(): string {
   }
 }
 
-/** The environment variable the client reads its token from. */
-export const TOKEN_ENV = "PADLINK_TOKEN";
-
 /**
  * Refuse a `--host` that carries a port (`host:7175`, `[::1]:7175`): the port
  * has its own flag. A bare IPv6 address (`::1`, `[::1]`) is a host.
@@ -138,72 +135,34 @@ function checkClientHost(host: string): void {
 }
 
 /**
- * The token from `--token`, else from `PADLINK_TOKEN`, normalised. An empty
- * `PADLINK_TOKEN` counts as unset (as if it were not exported), so it never
- * blocks a `--no-auth` server; an empty `--token` is a mistake.
- *
- * @throws {UsageError} naming where the bad token came from.
- */
-function clientToken(flag: string | undefined): string | undefined {
-  const fromEnv = env(TOKEN_ENV);
-  const [token, source] = flag !== undefined
-    ? [flag, "--token"]
-    : fromEnv !== undefined && fromEnv.trim() !== ""
-    ? [fromEnv, TOKEN_ENV]
-    : [undefined, ""];
-  if (token === undefined) return undefined;
-  try {
-    return normalizeToken(token);
-  } catch (error) {
-    if (error instanceof TokenError) {
-      throw new UsageError(
-        `${source}: ${error.message}; use the token padlink-server printed` +
-          (source === TOKEN_ENV ? ` (or unset ${TOKEN_ENV} for a --no-auth server)` : ""),
-      );
-    }
-    throw error;
-  }
-}
-
-/**
  * Parse `padlink-client` flags.
  *
  * @throws {UsageError} on a bad flag or value.
  */
 export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "version" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        name: { type: "string" },
-        token: { type: "string" },
-        "allow-no-auth": { type: "boolean" },
-        replay: { type: "string" },
-        "replay-client": { type: "string" },
-        virtual: { type: "string" },
-        record: { type: "string" },
-        "no-window": { type: "boolean" },
-        deadzone: { type: "string" },
-        rate: { type: "string" },
-        mappings: { type: "string" },
-        "no-reconnect": { type: "boolean" },
-        tls: { type: "boolean" },
-        ca: { type: "string" },
-        "tls-name": { type: "string" },
-        repair: { type: "boolean" },
-        "config-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    throw parseArgsError(PROGRAM, error);
-  }
+  const values = parseFlags(PROGRAM, args, {
+    host: { type: "string" },
+    port: { type: "string" },
+    name: { type: "string" },
+    token: { type: "string" },
+    "allow-no-auth": { type: "boolean" },
+    replay: { type: "string" },
+    "replay-client": { type: "string" },
+    virtual: { type: "string" },
+    record: { type: "string" },
+    "no-window": { type: "boolean" },
+    deadzone: { type: "string" },
+    rate: { type: "string" },
+    mappings: { type: "string" },
+    "no-reconnect": { type: "boolean" },
+    tls: { type: "boolean" },
+    ca: { type: "string" },
+    "tls-name": { type: "string" },
+    repair: { type: "boolean" },
+    "config-dir": { type: "string" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+  });
   if (values.help) return "help";
   if (values.version) return "version";
   if (values.replay !== undefined && values.virtual !== undefined) {
@@ -223,7 +182,10 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
   }
   const host = values.host ?? "127.0.0.1";
   checkClientHost(host);
-  const token = clientToken(values.token);
+  const token = readToken(values.token, {
+    any: "; use the token padlink-server printed",
+    env: ` (or unset ${TOKEN_ENV} for a --no-auth server)`,
+  });
   if (values["tls-name"] !== undefined && values.ca === undefined) {
     throw new UsageError("--tls-name only applies with --ca");
   }
@@ -299,38 +261,25 @@ export async function loadReplay(
 
 /** Run `padlink-client`; resolves with the exit status. */
 export async function clientMain(args: string[]): Promise<number> {
-  let options;
   let entries: ReplayEntry[] | null = null;
   let virtual: ReplayEntry[] | undefined;
-  try {
-    options = parseClientArgs(args);
-    if (options !== "help" && options !== "version") {
-      const onSkipped = (message: string) => console.error(`${PROGRAM}: ${message}`);
-      const client = options.replayClient;
-      if (options.replay !== undefined) {
-        entries = await loadReplay(options.replay, { client, onSkipped });
-      }
-      if (options.virtual !== undefined) {
-        virtual = await loadReplay(options.virtual, { flag: "--virtual", client, onSkipped });
-      }
-      if (options.mappings !== undefined) await checkMappings(options.mappings);
-      if (options.record !== undefined) await checkRecordTarget(options.record);
+  const commandLine = await readCommandLine(PROGRAM, CLIENT_HELP, async () => {
+    const options = parseClientArgs(args);
+    if (options === "help" || options === "version") return options;
+    const onSkipped = (message: string) => console.error(`${PROGRAM}: ${message}`);
+    const client = options.replayClient;
+    if (options.replay !== undefined) {
+      entries = await loadReplay(options.replay, { client, onSkipped });
     }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      printError(PROGRAM, error.message);
-      return EXIT_USAGE;
+    if (options.virtual !== undefined) {
+      virtual = await loadReplay(options.virtual, { flag: "--virtual", client, onSkipped });
     }
-    throw error;
-  }
-  if (options === "help") {
-    console.log(CLIENT_HELP);
-    return 0;
-  }
-  if (options === "version") {
-    console.log(`${PROGRAM} ${VERSION}`);
-    return 0;
-  }
+    if (options.mappings !== undefined) await checkMappings(options.mappings);
+    if (options.record !== undefined) await checkRecordTarget(options.record);
+    return options;
+  });
+  if ("exitStatus" in commandLine) return commandLine.exitStatus;
+  const options = commandLine.options;
   const status = (message: string) => printError(PROGRAM, message);
   const where = `${options.host}:${options.port}`;
   let tls: ClientTlsOptions | undefined;

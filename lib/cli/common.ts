@@ -1,11 +1,14 @@
 /**
- * Helpers shared by the two command-line programs: turning user mistakes
- * into one clear line, and checking flag values.
+ * Helpers shared by the two command-line programs: parsing flags, turning
+ * user mistakes into one clear line and an exit status, reading the token,
+ * and checking flag values.
  *
  * @module
  */
 
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import denoJson from "../../deno.json" with { type: "json" };
+import { normalizeToken, TokenError } from "../trust/auth.ts";
 import { safeText } from "../wire/safe_text.ts";
 
 /** padlink's version, from deno.json. */
@@ -54,6 +57,105 @@ export function parseArgsError(program: string, error: unknown): UsageError {
     );
   }
   return new UsageError(`${message.split("\n")[0]!.replace(/\.$/, "")}; run ${program} --help`);
+}
+
+/**
+ * Parse `args` strictly: only the flags in `options`, and no positional
+ * arguments. One leading `--` is skipped, because `deno task server -- --help`
+ * passes it through.
+ *
+ * @param program The program's name, for messages.
+ * @param args The command line, without the program.
+ * @param options The flags, as for `node:util` `parseArgs`.
+ * @returns the flags' values.
+ * @throws {UsageError} naming the flag and pointing at `--help`.
+ */
+export function parseFlags<const O extends ParseArgsOptionsConfig>(
+  program: string,
+  args: readonly string[],
+  options: O,
+) {
+  const words = args[0] === "--" ? args.slice(1) : [...args];
+  try {
+    return parseArgs({ args: words, strict: true, allowPositionals: false, options }).values;
+  } catch (error) {
+    throw parseArgsError(program, error);
+  }
+}
+
+/** What the command line asked for: options to run with, or an exit status to end with now. */
+export type CommandLine<T> = { options: T } | { exitStatus: number };
+
+/**
+ * Run a program's parse step: a {@linkcode UsageError} is printed as one
+ * line and gives {@linkcode EXIT_USAGE}; `"help"` prints `help` and
+ * `"version"` the version, both with status 0.
+ *
+ * @param program The program's name.
+ * @param help The text of `--help`.
+ * @param parse Parses (and may check files); returns the options, `"help"` or `"version"`.
+ */
+export async function readCommandLine<T>(
+  program: string,
+  help: string,
+  parse: () => T | "help" | "version" | Promise<T | "help" | "version">,
+): Promise<CommandLine<T>> {
+  let parsed: T | "help" | "version";
+  try {
+    parsed = await parse();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      printError(program, error.message);
+      return { exitStatus: EXIT_USAGE };
+    }
+    throw error;
+  }
+  if (parsed === "help") {
+    console.log(help);
+    return { exitStatus: 0 };
+  }
+  if (parsed === "version") {
+    console.log(`${program} ${VERSION}`);
+    return { exitStatus: 0 };
+  }
+  return { options: parsed };
+}
+
+/** The environment variable both programs read the token from. */
+export const TOKEN_ENV = "PADLINK_TOKEN";
+
+/**
+ * The token from `--token`, else from {@linkcode TOKEN_ENV}, normalised. An
+ * empty `PADLINK_TOKEN` counts as unset (as if it were not exported); an
+ * empty `--token` is a mistake.
+ *
+ * @param flag The `--token` value, if given.
+ * @param advice What to do about a bad token, added to the message; `env`
+ *   is added too when the token came from the environment.
+ * @throws {UsageError} naming where the bad token came from.
+ */
+export function readToken(
+  flag: string | undefined,
+  advice: { any?: string; env?: string } = {},
+): string | undefined {
+  const fromEnv = env(TOKEN_ENV);
+  const [token, source] = flag !== undefined
+    ? [flag, "--token"]
+    : fromEnv !== undefined && fromEnv.trim() !== ""
+    ? [fromEnv, TOKEN_ENV]
+    : [undefined, ""];
+  if (token === undefined) return undefined;
+  try {
+    return normalizeToken(token);
+  } catch (error) {
+    if (error instanceof TokenError) {
+      throw new UsageError(
+        `${source}: ${error.message}${advice.any ?? ""}` +
+          (source === TOKEN_ENV ? advice.env ?? "" : ""),
+      );
+    }
+    throw error;
+  }
 }
 
 /** Parse a TCP port (0 allowed when `allowZero`). */

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { generateToken, normalizeToken, TokenError } from "../trust/auth.ts";
+import { generateToken, normalizeToken } from "../trust/auth.ts";
 import type { ServerIdentity } from "../trust/certificate.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
 import { pairingPort, PairingServer } from "../trust/pairing.ts";
@@ -23,14 +22,15 @@ import {
   type ServerOptions,
 } from "../server/server.ts";
 import {
-  env,
   EXIT_FAILURE,
   EXIT_USAGE,
   onStopSignal,
-  parseArgsError,
+  parseFlags,
   parseNumber,
   parsePort,
   printError,
+  readCommandLine,
+  readToken,
   UsageError,
   VERSION,
 } from "./common.ts";
@@ -117,48 +117,30 @@ function withWebDefault(args: string[]): string[] {
  * @throws {UsageError} on a bad flag or value.
  */
 export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "version" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: withWebDefault(args),
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        json: { type: "boolean" },
-        token: { type: "string" },
-        "no-auth": { type: "boolean" },
-        timeout: { type: "string" },
-        "max-clients": { type: "string" },
-        tls: { type: "boolean" },
-        "tls-cert": { type: "string" },
-        "tls-key": { type: "string" },
-        "config-dir": { type: "string" },
-        web: { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    throw parseArgsError(PROGRAM, error);
-  }
+  const values = parseFlags(PROGRAM, withWebDefault(args), {
+    host: { type: "string" },
+    port: { type: "string" },
+    json: { type: "boolean" },
+    token: { type: "string" },
+    "no-auth": { type: "boolean" },
+    timeout: { type: "string" },
+    "max-clients": { type: "string" },
+    tls: { type: "boolean" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "config-dir": { type: "string" },
+    web: { type: "string" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+  });
   if (values.help) return "help";
   if (values.version) return "version";
   if (values["no-auth"] && values.token !== undefined) {
     throw new UsageError("--token and --no-auth contradict each other; pass one of them");
   }
-  let token: string | null | undefined = values["no-auth"]
-    ? null
-    : values.token ?? env("PADLINK_TOKEN");
-  if (typeof token === "string") {
-    try {
-      token = normalizeToken(token);
-    } catch (error) {
-      if (error instanceof TokenError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
+  const token = values["no-auth"] ? null : readToken(values.token, {
+    any: "; pick a longer one, or omit it for a random token",
+  });
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together: pass the certificate and its key");
   }
@@ -198,24 +180,9 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
 
 /** Run `padlink-server`; resolves with the exit status. */
 export async function serverMain(args: string[]): Promise<number> {
-  let options;
-  try {
-    options = parseServerArgs(args);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      printError(PROGRAM, error.message);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
-  if (options === "help") {
-    console.log(SERVER_HELP);
-    return 0;
-  }
-  if (options === "version") {
-    console.log(`${PROGRAM} ${VERSION}`);
-    return 0;
-  }
+  const commandLine = await readCommandLine(PROGRAM, SERVER_HELP, () => parseServerArgs(args));
+  if ("exitStatus" in commandLine) return commandLine.exitStatus;
+  const options = commandLine.options;
   const out = new LineWriter(Deno.stdout);
   const format = options.json ? formatJson : formatHuman;
   const note = (message: string) => {
