@@ -2,7 +2,7 @@
  * The layer check: reads the import graph of `lib/` and fails, one line per
  * violation, when an import goes against {@linkcode LAYERS}.
  *
- * Usage: `deno run --allow-read --allow-run tools/check_layers.ts [--root DIR]`
+ * Usage: `deno run --allow-read --allow-run tools/check_layers.ts [--root DIR] [--verbose]`
  * (`deno task check` runs it). Exit status 0 when the graph keeps the layers,
  * 1 with one line per violation otherwise, 2 for a usage or graph error.
  *
@@ -30,7 +30,7 @@
  * real client, and `lib/server/server_test.ts` drives the server with the real
  * client. Tests ship in no binary and nothing imports them, so such an import
  * cannot make a layer depend on a higher one; rule 6 keeps it that way. The
- * check prints how many test imports used the exemption.
+ * check prints how many test imports used the exemption; `--verbose` lists them.
  *
  * @module
  */
@@ -165,8 +165,8 @@ export type ImportGraph = Map<string, ImportEdge[]>;
 export interface LayerReport {
   /** One line per violation, ready to print; empty when the graph keeps the layers. */
   violations: string[];
-  /** Imports from test files that only the test exemption allows. */
-  exemptTestImports: number;
+  /** Imports from test files that only the test exemption allows, one line each. */
+  exemptTestImports: string[];
   /** Imports from files under `lib/` that were checked. */
   checkedImports: number;
 }
@@ -342,7 +342,7 @@ function layerCycles(graph: ImportGraph): string[] {
  */
 export function checkLayers(graph: ImportGraph): LayerReport {
   const violations: string[] = [];
-  let exemptTestImports = 0;
+  const exemptTestImports: string[] = [];
   let checkedImports = 0;
 
   for (const [from, imports] of graph) {
@@ -372,7 +372,7 @@ export function checkLayers(graph: ImportGraph): LayerReport {
       const broken = layerRuleBroken(fromLayer, toLayer);
       if (!broken) continue;
       if (isTestFile(from)) {
-        exemptTestImports++;
+        exemptTestImports.push(`${what}: ${broken}`);
         continue;
       }
       violations.push(`${what}: ${broken}`);
@@ -530,11 +530,19 @@ export async function readImportGraph(root: string): Promise<ImportGraph> {
 
 async function main(args: string[]): Promise<number> {
   let root: string;
+  let verbose: boolean;
   try {
-    const { values } = parseArgs({ args, options: { root: { type: "string" } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { root: { type: "string" }, verbose: { type: "boolean" } },
+      strict: true,
+    });
     root = values.root ?? new URL("..", import.meta.url).pathname;
+    verbose = values.verbose ?? false;
   } catch (error) {
-    console.error(`check_layers: ${(error as Error).message}; usage: check_layers.ts [--root DIR]`);
+    console.error(
+      `check_layers: ${(error as Error).message}; usage: check_layers.ts [--root DIR] [--verbose]`,
+    );
     return 2;
   }
   root = root.replace(/\/+$/, "");
@@ -555,8 +563,15 @@ async function main(args: string[]): Promise<number> {
   }
   console.log(
     `layers: ${graph.size} files, ${report.checkedImports} imports from lib/ keep the layers ` +
-      `(${report.exemptTestImports} test imports use the test exemption)`,
+      `(${report.exemptTestImports.length} test imports use the test exemption${
+        verbose ? "" : "; --verbose lists them"
+      })`,
   );
+  if (verbose) {
+    for (const line of report.exemptTestImports) {
+      console.log(`layers: exempt: ${line}`);
+    }
+  }
   return 0;
 }
 
