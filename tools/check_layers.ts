@@ -75,7 +75,7 @@ export const LAYERS: readonly Layer[] = [
     name: "net",
     folder: "lib/net",
     rank: 2,
-    holds: "FramedConnection: frames over one Deno.Conn, write queue, liveness timestamps",
+    holds: "FramedConnection, the liveness ticker, the accept loop, deadlines, closeQuietly",
   },
   {
     name: "trust",
@@ -114,7 +114,7 @@ export const LAYERS: readonly Layer[] = [
     folder: "lib/outputs",
     rank: 7,
     side: "server",
-    holds: "outputs behind the seam: text and JSON lines",
+    holds: "outputs behind the seam: text and JSON lines, the web view (web/), DSU (dsu/)",
   },
   {
     name: "cli",
