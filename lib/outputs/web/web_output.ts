@@ -197,8 +197,10 @@ export class WebOutput implements Output {
     info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   ): Response | Promise<Response> {
     const url = new URL(request.url);
-    const peer = info.remoteAddr.hostname;
-    if (request.method === "POST" && url.pathname === "/login") return this.#login(request, peer);
+    const { hostname, port } = info.remoteAddr;
+    if (request.method === "POST" && url.pathname === "/login") {
+      return this.#login(request, hostname);
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return text(405, "only GET here");
     }
@@ -227,7 +229,10 @@ export class WebOutput implements Output {
       if (token !== null) response.headers.set("set-cookie", this.#setCookie(token));
       return response;
     }
-    return this.#upgrade(request, peer);
+    return this.#upgrade(
+      request,
+      hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`,
+    );
   }
 
   /** false when a token is needed and missing or wrong; else the valid `?token=` or null. */
