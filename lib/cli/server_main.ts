@@ -34,6 +34,13 @@ import {
   UsageError,
   VERSION,
 } from "./common.ts";
+import {
+  type DsuCliOptions,
+  expandBareDsu,
+  exposedWarning,
+  parseDsuFlags,
+  startDsu,
+} from "./dsu.ts";
 
 const PROGRAM = "padlink-server";
 
@@ -60,6 +67,9 @@ Options:
   --web [ADDR:]PORT   serve the live web view and stream overlay over HTTP; --web alone
                       is ${DEFAULT_WEB_HOST}:${DEFAULT_WEB_PORT}, port 0 any free port; off loopback
                       the browser needs the token
+  --dsu [ADDR:]PORT   also serve the pads to emulators over DSU (cemuhook), UDP;
+                      --dsu alone = 127.0.0.1:26760, 0 = any free port
+  --dsu-slots PINS    keep DSU slots for pads: alice:0,bob/1:2 (bob's pad 1 in slot 2)
   --help              show this help
   --version           show the version
 
@@ -81,6 +91,8 @@ export interface ServerCliOptions {
   configDir?: string;
   /** `--web`: where the web view listens, or null without it. */
   web: { hostname: string; port: number } | null;
+  /** `--dsu` and `--dsu-slots`, or null. */
+  dsu: DsuCliOptions | null;
 }
 
 /**
@@ -117,7 +129,7 @@ function withWebDefault(args: string[]): string[] {
  * @throws {UsageError} on a bad flag or value.
  */
 export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "version" {
-  const values = parseFlags(PROGRAM, withWebDefault(args), {
+  const values = parseFlags(PROGRAM, expandBareDsu(withWebDefault(args)), {
     host: { type: "string" },
     port: { type: "string" },
     json: { type: "boolean" },
@@ -130,6 +142,8 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     "tls-key": { type: "string" },
     "config-dir": { type: "string" },
     web: { type: "string" },
+    dsu: { type: "string" },
+    "dsu-slots": { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean" },
   });
@@ -165,6 +179,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     tls,
     web,
     configDir: values["config-dir"],
+    dsu: parseDsuFlags(values.dsu, values["dsu-slots"]),
     hostname: values.host ?? "0.0.0.0",
     port,
     json: values.json ?? false,
@@ -213,6 +228,17 @@ export async function serverMain(args: string[]): Promise<number> {
     // Pairing needs the token before the server starts.
     if (token === undefined) token = normalizeToken(generateToken());
   }
+  // Bound before the server listens, so its record follows `listening` directly.
+  const dsu = options.dsu
+    ? await startDsu(options.dsu, (message) => {
+      out.flush();
+      printError(PROGRAM, message);
+    })
+    : null;
+  if (typeof dsu === "string") {
+    printError(PROGRAM, dsu);
+    return EXIT_FAILURE;
+  }
   let server: PadlinkServer;
   let pairing: PairingServer | null = null;
   try {
@@ -241,6 +267,7 @@ export async function serverMain(args: string[]): Promise<number> {
       },
     }, identity?.caDer && token ? { caDer: identity.caDer, token } : null));
   } catch (error) {
+    await dsu?.close();
     if (error instanceof Deno.errors.AddrInUse) {
       const which = identity?.caDer && token
         ? `port ${options.port} (or ${pairingPort(options.port)}, its pairing port)`
@@ -266,6 +293,19 @@ export async function serverMain(args: string[]): Promise<number> {
       return EXIT_FAILURE;
     }
     throw error;
+  }
+  if (dsu) {
+    server.addOutput(dsu);
+    const { hostname, port } = dsu.addr;
+    out.write(
+      options.json
+        ? JSON.stringify({ type: "dsu", host: hostname, port })
+        : `DSU (cemuhook) for emulators on ${hostname}:${port}`,
+    );
+    if (!isLoopbackHost(hostname)) {
+      out.flush();
+      printError(PROGRAM, exposedWarning(hostname, port));
+    }
   }
   if (options.web) {
     const web = await startWeb(options.web, server, (message) => {

@@ -8,6 +8,7 @@
  * @module
  */
 
+export * from "./defaults.ts";
 export * from "./protocol.ts";
 export * from "./mapping.ts";
 export * from "./slots.ts";

@@ -24,7 +24,6 @@ import {
   decodeRequest,
   DeviceModel,
   type DropReason,
-  DSU_DEFAULT_PORT,
   DSU_SLOT_COUNT,
   encodeMotorInfo,
   encodePadData,
@@ -38,6 +37,8 @@ import {
   SlotState,
   stampPadData,
 } from "./protocol.ts";
+import { DSU_DEFAULT_HOST, DSU_DEFAULT_PORT } from "./defaults.ts";
+import { safeText } from "../../wire/safe_text.ts";
 import { DSU_MOTOR_COUNT, RumbleForwarder } from "./rumble.ts";
 import { padMac, type SlotPin, SlotTable } from "./slots.ts";
 import { type Subscriber, SubscriberTable } from "./subscriptions.ts";
@@ -53,9 +54,6 @@ const TICK_MS = 50;
  * dropped: about a second of four pads at 250 Hz to one emulator.
  */
 export const MAX_SENDS_IN_FLIGHT = 1024;
-
-/** The address DSU listens on by default: loopback, as DS4Windows does, since DSU has no auth. */
-export const DSU_DEFAULT_HOST = "127.0.0.1";
 
 /** Options for {@linkcode DsuOutput.start}. */
 export interface DsuOptions {
@@ -497,11 +495,17 @@ export class DsuOutput implements Output {
       if (result.ok) return;
       this.#stats.rumbleRefused++;
       this.#logOnce(
-        `DSU rumble for ${command.client} pad ${command.pad} not delivered: ${result.error}`,
+        `DSU rumble for ${safeText(command.client)} pad ${command.pad} not delivered: ${
+          safeText(result.error)
+        }`,
       );
     }, (error: unknown) => {
       this.#stats.rumbleRefused++;
-      this.#logOnce(`DSU rumble for ${command.client} pad ${command.pad} failed: ${error}`);
+      this.#logOnce(
+        `DSU rumble for ${safeText(command.client)} pad ${command.pad} failed: ${
+          safeText(String(error))
+        }`,
+      );
     });
   }
 

@@ -16,11 +16,8 @@ import { crc32 } from "node:zlib";
 /** The only DSU protocol version there is. */
 export const DSU_PROTOCOL_VERSION = 1001;
 
-/** The port DSU clients look for by default. */
-export const DSU_DEFAULT_PORT = 26760;
-
-/** Slots a DSU server reports (0–3). */
-export const DSU_SLOT_COUNT = 4;
+export { DSU_DEFAULT_PORT, DSU_SLOT_COUNT } from "./defaults.ts";
+import { DSU_SLOT_COUNT } from "./defaults.ts";
 
 /** `DSUS`: the magic of a packet a server sends. */
 export const MAGIC_SERVER: Uint8Array = new TextEncoder().encode("DSUS");
