@@ -410,6 +410,7 @@ export async function rawJoin(
         serverNonce: hello.nonce,
         clientNonce: nonce,
         name,
+        session: options.session,
       }) as Uint8Array<ArrayBuffer>;
     }
     await conn.write(encodeJoin({

@@ -5,9 +5,23 @@
  */
 
 import assert from "node:assert/strict";
-import { newNonce } from "../lib/trust/auth.ts";
-import { encodeHello, PROTOCOL_VERSION } from "../lib/wire/protocol.ts";
-import { clientArgs, spawn, startServer, writeReplay } from "./_fault_util.ts";
+import { computeProof, newNonce, tokenKey } from "../lib/trust/auth.ts";
+import {
+  decodeHello,
+  decodeJoin,
+  decodeRefuse,
+  encodeGoodbye,
+  encodeHello,
+  encodeJoin,
+  encodeRefuse,
+  encodeWelcome,
+  GoodbyeCode,
+  MessageType,
+  PROTOCOL_VERSION,
+  RefuseCode,
+  SESSION_ID_SIZE,
+} from "../lib/wire/protocol.ts";
+import { clientArgs, readFrames, spawn, startServer, writeReplay } from "./_fault_util.ts";
 
 const TOKEN = "k7q2-m9xd-3fpa-wz8c";
 
@@ -87,6 +101,101 @@ Deno.test("padlink-client --allow-no-auth with a token streams to a --no-auth se
     const presses = server.events().filter((e) => e.type === "button");
     assert.equal(presses.length, 2);
   } finally {
+    await Deno.remove(replay);
+  }
+});
+
+Deno.test("padlink-server refuses a JOIN whose session id its proof does not cover", async () => {
+  await using server = await startServer();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    const [helloFrame] = await readFrames(conn, 1);
+    const hello = decodeHello(helloFrame!);
+    const nonce = newNonce();
+    // A proof made for a JOIN without a session id (or with another one), as
+    // a man in the middle would relay it after writing in a victim's id.
+    const proof = await computeProof(await tokenKey(server.token!), "join", {
+      serverNonce: hello.nonce,
+      clientNonce: nonce,
+      name: "mallory",
+    });
+    await conn.write(encodeJoin({
+      version: PROTOCOL_VERSION,
+      flags: 0,
+      name: "mallory",
+      nonce,
+      proof,
+      session: new Uint8Array(SESSION_ID_SIZE).fill(7),
+    }));
+    const [reply] = await readFrames(conn, 1);
+    assert.equal(reply?.[0], MessageType.REFUSE);
+    assert.equal(decodeRefuse(reply!).code, RefuseCode.TOKEN_WRONG);
+  } finally {
+    conn.close();
+  }
+  assert.deepEqual(server.events().filter((e) => e.type === "connect"), []);
+});
+
+Deno.test("padlink-client retries a rate-limited refusal with backoff instead of giving up", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let attempts = 0;
+  const served = (async () => {
+    // Bounded: the client makes three connections, then the test closes the listener.
+    for await (const conn of listener) {
+      attempts++;
+      try {
+        await conn.write(encodeHello({ version: PROTOCOL_VERSION, flags: 0, nonce: newNonce() }));
+        const [join] = await readFrames(conn, 1);
+        if (!join) continue;
+        if (attempts <= 2) {
+          await conn.write(encodeRefuse({
+            code: RefuseCode.RATE_LIMITED,
+            reason: "too many failed handshakes from 127.0.0.1; try again in 1 s",
+          }));
+          continue;
+        }
+        const { name } = decodeJoin(join);
+        await conn.write(
+          encodeWelcome({ name, heartbeatMs: 250, timeoutMs: 5000, proof: new Uint8Array(0) }),
+        );
+        // Acknowledge the client's GOODBYE, so it exits 0.
+        for (let i = 0; i < 20; i++) {
+          const frames = await readFrames(conn, 1, 2000);
+          if (frames.length === 0) break;
+          if (frames.some((f) => f.includes(MessageType.GOODBYE))) {
+            await conn.write(encodeGoodbye({ code: GoodbyeCode.ACK, reason: "" }));
+            break;
+          }
+        }
+      } catch {
+        // The client went away.
+      } finally {
+        conn.close();
+      }
+    }
+  })();
+  const replay = await writeReplay([{ t: 0, type: "pad", pad: 0, attached: true, name: "Pad" }]);
+  try {
+    await using client = spawn("client.ts", [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String((listener.addr as Deno.NetAddr).port),
+      "--name",
+      "bob",
+      "--replay",
+      replay,
+    ]);
+    const status = await client.exit(20000);
+    assert.equal(status.code, 0, client.stderr.text);
+    assert.equal(attempts, 3);
+    const retries = client.stderr.lines.filter((l) =>
+      /too many failed handshakes.*retrying$/.test(l)
+    );
+    assert.equal(retries.length, 2, client.stderr.text);
+  } finally {
+    listener.close();
+    await served;
     await Deno.remove(replay);
   }
 });

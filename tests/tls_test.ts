@@ -196,19 +196,24 @@ Deno.test("tls: the server's generated CA works as --ca, and a wrong token is re
   assert.equal(connects(server), 1);
 });
 
-Deno.test("tls: after 5 wrong tokens the server refuses that address, even with the right one", async () => {
+Deno.test("tls: 5 wrong tokens from an address do not lock out a client there with the right one", async () => {
   await using serverDir = await tempDir("padlink-server-");
   await using server = await startTlsServer(serverDir.path);
   const ca = `${serverDir.path}/server-ca.pem`;
   const port = String(server.port);
-  for (let i = 0; i < 5; i++) {
-    const wrong = await runClient(["--ca", ca, "--port", port, "--token", "wxyz-wxyz-wxyz-wxyz"]);
-    assert.match(refusal(wrong.client), /refused the token/);
-  }
-  const limited = await runClient(["--ca", ca, "--port", port, "--token", server.token!]);
-  assert.equal(limited.code, 1);
-  assert.match(refusal(limited.client), /too many failed handshakes from 127\.0\.0\.1/);
-  assert.equal(connects(server), 0);
+  const started = performance.now();
+  const wrong = await Promise.all(
+    Array.from(
+      { length: 5 },
+      () => runClient(["--ca", ca, "--port", port, "--token", "wxyz-wxyz-wxyz-wxyz"]),
+    ),
+  );
+  for (const attempt of wrong) assert.match(refusal(attempt.client), /refused the token/);
+  // Each wrong token waits a second for its refusal.
+  assert.ok(performance.now() - started >= 1000);
+  const right = await runClient(["--ca", ca, "--port", port, "--token", server.token!]);
+  assert.equal(right.code, 0, right.client.stderr.text);
+  assert.equal(connects(server), 1);
 });
 
 Deno.test("tls: pairing with a wrong token is refused and pins nothing", async () => {

@@ -66,7 +66,7 @@ export class ConnectError extends Error {
   /** Whether trying again later could succeed (false for a wrong token or version). */
   get retryable(): boolean {
     return this.kind === "unreachable" || this.kind === "timeout" || this.kind === "closed" ||
-      this.kind === "refused";
+      this.kind === "refused" || this.kind === "rate-limited";
   }
 }
 
@@ -220,6 +220,7 @@ export class PadlinkConnection {
           clientNonce,
           name: options.name,
           channelBinding: options.tls?.channelBinding,
+          session: options.session,
         })
         : new Uint8Array(0);
       link.send(encodeJoin({
@@ -242,6 +243,7 @@ export class PadlinkConnection {
           clientNonce,
           name: welcome.name,
           channelBinding: options.tls?.channelBinding,
+          session: options.session,
         }, welcome.proof);
         if (!ok) {
           throw new ConnectError(

@@ -87,13 +87,42 @@ export class Forwarder {
 
   /**
    * Connect for the first time. A failure here is reported to the caller
-   * rather than retried, so a wrong host or token fails fast.
+   * rather than retried, so a wrong host or token fails fast; except a
+   * rate-limited refusal (a server slowing wrong tokens from an address we
+   * may share), which is retried with the reconnect backoff until it passes
+   * or {@linkcode stop} is called.
    *
    * @throws {ConnectError}
    */
   async start(): Promise<void> {
-    const connection = await PadlinkConnection.open(this.#options);
-    this.#adopt(connection);
+    for (let attempt = 0;; attempt++) {
+      try {
+        this.#adopt(await PadlinkConnection.open(this.#options));
+        return;
+      } catch (error) {
+        if (!(error instanceof ConnectError) || error.kind !== "rate-limited" || this.#stopping) {
+          throw error;
+        }
+        this.#options.onStatus?.(`${error.message}; retrying`);
+        await this.#wait(backoffDelay(
+          attempt,
+          this.#options.backoffInitialMs ?? 100,
+          this.#options.backoffMaxMs ?? 5000,
+        ));
+        if (this.#stopping) throw error;
+      }
+    }
+  }
+
+  /** Sleep `ms`, or less when {@linkcode stop} wakes us. */
+  #wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wakeRetry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => this.#wakeRetry = null);
   }
 
   #adopt(connection: PadlinkConnection): void {
@@ -121,15 +150,7 @@ export class Forwarder {
     const initial = this.#options.backoffInitialMs ?? 100;
     const max = this.#options.backoffMaxMs ?? 5000;
     for (let attempt = 0; !this.#stopping; attempt++) {
-      const delay = backoffDelay(attempt, initial, max);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.#wakeRetry = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wakeRetry = null;
+      await this.#wait(backoffDelay(attempt, initial, max));
       if (this.#stopping) return;
       try {
         const connection = await PadlinkConnection.open(this.#options);

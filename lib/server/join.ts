@@ -4,8 +4,10 @@
  * session runs them in this order, with the token proof checked between
  * {@linkcode checkJoin} and {@linkcode checkCapacity}:
  *
- * 1. {@linkcode checkJoin}: protocol version, name, rate limit, token present;
- * 2. the HMAC proof of the token (async; {@linkcode WRONG_TOKEN} when it fails);
+ * 1. {@linkcode checkJoin}: protocol version, name, token present;
+ * 2. the HMAC proof of the token (async; {@linkcode WRONG_TOKEN}, after a
+ *    delay, when it fails; a correct proof is never refused, whatever failed
+ *    before it from the same address);
  * 3. a reconnecting client's old session is ended (it frees a place);
  * 4. {@linkcode checkCapacity}: the most clients at once.
  *
@@ -13,7 +15,7 @@
  */
 
 import { type Join, type Refuse, RefuseCode } from "../wire/protocol.ts";
-import { validateClientName } from "../wire/names.ts";
+import { normalizeClientName, validateClientName } from "../wire/names.ts";
 
 /** What a server allows, as {@linkcode checkJoin} needs it for one JOIN. */
 export interface JoinPolicy {
@@ -21,13 +23,6 @@ export interface JoinPolicy {
   protocolVersion: number;
   /** Whether clients must prove the token. */
   tokenRequired: boolean;
-  /**
-   * How long the client's address is still refused after too many failed
-   * handshakes, in ms; 0 when it is not.
-   */
-  blockedMs: number;
-  /** The client's address (host), named in a rate-limit refusal. */
-  address: string;
 }
 
 /** The outcome of {@linkcode checkJoin}: admit under a name, or refuse with a code and reason. */
@@ -35,7 +30,7 @@ export type JoinVerdict =
   | {
     /** The JOIN passes the policy. */
     accept: true;
-    /** The name asked for, trimmed; the server makes it unique. */
+    /** The name asked for, in NFC and trimmed; the server makes it unique. */
     name: string;
   }
   | ({
@@ -58,7 +53,7 @@ export const WRONG_TOKEN: Readonly<Refuse> = {
  * import { checkJoin } from "./join.ts";
  * const verdict = checkJoin(
  *   { version: 9, flags: 0, name: "alice", nonce: new Uint8Array(16), proof: new Uint8Array(0) },
- *   { protocolVersion: 1, tokenRequired: false, blockedMs: 0, address: "10.0.0.2" },
+ *   { protocolVersion: 1, tokenRequired: false },
  * );
  * if (verdict.accept || verdict.code !== 2) throw new Error("expected a VERSION refusal");
  * ```
@@ -72,20 +67,10 @@ export function checkJoin(join: Join, policy: JoinPolicy): JoinVerdict {
   }
   const nameProblem = validateClientName(join.name);
   if (nameProblem) return refuse(RefuseCode.BAD_NAME, nameProblem);
-  if (policy.tokenRequired) {
-    if (policy.blockedMs > 0) {
-      return refuse(
-        RefuseCode.RATE_LIMITED,
-        `too many failed handshakes from ${policy.address}; try again in ${
-          Math.ceil(policy.blockedMs / 1000)
-        } s`,
-      );
-    }
-    if (join.proof.length === 0) {
-      return refuse(RefuseCode.TOKEN_REQUIRED, "this server requires a token");
-    }
+  if (policy.tokenRequired && join.proof.length === 0) {
+    return refuse(RefuseCode.TOKEN_REQUIRED, "this server requires a token");
   }
-  return { accept: true, name: join.name.trim() };
+  return { accept: true, name: normalizeClientName(join.name) };
 }
 
 /**

@@ -13,7 +13,7 @@ function join(overrides: Partial<Join> = {}): Join {
   };
 }
 
-const OPEN: JoinPolicy = { protocolVersion: 1, tokenRequired: false, blockedMs: 0, address: "a" };
+const OPEN: JoinPolicy = { protocolVersion: 1, tokenRequired: false };
 const LOCKED: JoinPolicy = { ...OPEN, tokenRequired: true };
 
 Deno.test("checkJoin accepts a good JOIN under its trimmed name", () => {
@@ -47,15 +47,16 @@ Deno.test("checkJoin refuses a missing token only when one is required", () => {
   });
 });
 
-Deno.test("checkJoin refuses a blocked address before looking at its proof", () => {
-  const policy = { ...LOCKED, blockedMs: 1500, address: "192.0.2.9" };
-  assert.deepEqual(checkJoin(join({ proof: new Uint8Array(0) }), policy), {
-    accept: false,
-    code: RefuseCode.RATE_LIMITED,
-    reason: "too many failed handshakes from 192.0.2.9; try again in 2 s",
+Deno.test("checkJoin names a client in NFC", () => {
+  assert.deepEqual(checkJoin(join({ name: "Rene\u0301" }), OPEN), {
+    accept: true,
+    name: "Ren\u00e9",
   });
-  // Without auth there is nothing to guess, so no rate limit applies.
-  assert.equal(checkJoin(join(), { ...policy, tokenRequired: false }).accept, true);
+});
+
+Deno.test("checkJoin refuses an invisible name", () => {
+  const verdict = checkJoin(join({ name: "\u200b\u200c" }), OPEN);
+  assert.equal(!verdict.accept && verdict.code, RefuseCode.BAD_NAME);
 });
 
 Deno.test("checkJoin judges the version before the name", () => {

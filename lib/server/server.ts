@@ -15,7 +15,7 @@
  */
 
 import { formatToken, generateToken, normalizeToken, tokenKey } from "../trust/auth.ts";
-import { FailureLimiter, type FailureLimiterOptions } from "../trust/rate_limit.ts";
+import { FailureThrottle, type FailureThrottleOptions } from "../trust/failure_throttle.ts";
 import { AcceptLoop } from "../net/listener.ts";
 import { LivenessTicker } from "../net/liveness.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol.ts";
@@ -92,10 +92,11 @@ export interface ServerOptions {
   /** Serve TLS with this certificate and key (PEM) instead of plain TCP. */
   tls?: ServerTlsOptions | null;
   /**
-   * Failed handshakes (wrong token) allowed per client address before it is
-   * refused for a while; default 5 per 60 s, then 60 s refused.
+   * How wrong tokens are slowed down: each is refused after a delay
+   * (default 1 s), with a cap on how many wait at once (default 64, 8 per
+   * address). A correct token is never refused.
    */
-  rateLimit?: FailureLimiterOptions | null;
+  failures?: FailureThrottleOptions | null;
   /** Called synchronously for every event, in order. */
   onEvent?: (event: ServerEvent) => void;
   /** Called with human-readable diagnostics (refusals, bad frames). */
@@ -135,7 +136,7 @@ export class PadlinkServer implements AsyncDisposable {
       maxClients: options.maxClients ?? DEFAULT_MAX_CLIENTS,
       maxFrameSize: options.maxFrameSize ?? 4096,
       tls: options.tls ?? null,
-      rateLimit: options.rateLimit ?? null,
+      failures: options.failures ?? null,
     };
     this.#token = options.token === null ? null : normalizeToken(options.token ?? generateToken());
     if (options.onEvent) this.#listeners.add(options.onEvent);
@@ -151,7 +152,7 @@ export class PadlinkServer implements AsyncDisposable {
         key: this.#token === null ? null : tokenKey(this.#token),
         channelBinding: this.#options.tls?.channelBinding ?? new Uint8Array(0),
       },
-      limiter: new FailureLimiter(options.rateLimit ?? {}),
+      failures: new FailureThrottle(options.failures ?? {}),
       names: new NameRegistry(),
       report: (event) => this.#emit(event),
       log: (message) => this.#onLog(message),

@@ -156,8 +156,11 @@ Deno.test("PadlinkServer reports nothing from a connection that never completes 
   try {
     // Input frames without a JOIN: a button press, pad attach.
     await conn.write(new Uint8Array([0, 3, MessageType.PAD_ATTACH, 0, 0]));
-    const frames = await readFrames(conn, 10); // HELLO, then EOF when dropped.
-    assert.equal(frames.length, 1);
+    const frames = await readFrames(conn, 10); // HELLO, REFUSE, then EOF.
+    assert.equal(frames.length, 2);
+    const refuse = decodeRefuse(frames[1]!);
+    assert.equal(refuse.code, RefuseCode.PROTOCOL);
+    assert.match(refuse.reason, /^malformed JOIN: expected JOIN/);
   } finally {
     conn.close();
   }

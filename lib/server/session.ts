@@ -16,7 +16,7 @@ import { Deadline } from "../net/deadline.ts";
 import type { LivenessPeer } from "../net/liveness.ts";
 import { toHex } from "../wire/bytes.ts";
 import { FrameError } from "../wire/frame.ts";
-import type { FailureLimiter } from "../trust/rate_limit.ts";
+import type { FailureThrottle } from "../trust/failure_throttle.ts";
 import {
   AXIS_NAMES,
   BUTTON_NAMES,
@@ -39,6 +39,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   type Refuse,
+  RefuseCode,
   SessionDecoder,
 } from "../wire/protocol.ts";
 import type { ClientInputEvent, ServerEvent } from "./events.ts";
@@ -68,8 +69,8 @@ export interface SessionSettings {
 export interface SessionHost {
   /** The settings, fixed for the server's life. */
   readonly settings: SessionSettings;
-  /** Failed handshakes per client address. */
-  readonly limiter: FailureLimiter;
+  /** Wrong token proofs waiting out their delay, per client address. */
+  readonly failures: FailureThrottle;
   /** The names of connected clients. */
   readonly names: NameRegistry;
   /** Report an event to the server's outputs and listeners. */
@@ -185,15 +186,25 @@ export class Session implements ClientMessageSink, LivenessPeer {
   }
 
   async #join(payload: Uint8Array): Promise<void> {
-    const join = decodeJoin(payload);
+    let join;
+    try {
+      join = decodeJoin(payload);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      // Say why rather than dropping silently: an invalid-UTF-8 name is a
+      // client bug the user can fix.
+      const badName = error.message.startsWith("the name");
+      return this.#refuse({
+        code: badName ? RefuseCode.BAD_NAME : RefuseCode.PROTOCOL,
+        reason: badName ? error.message : `malformed JOIN: ${error.message}`,
+      });
+    }
     const host = this.#host;
     const { key: keyPromise, channelBinding } = host.settings;
     const ip = (this.#link.conn.remoteAddr as Deno.NetAddr).hostname;
     const verdict = checkJoin(join, {
       protocolVersion: PROTOCOL_VERSION,
       tokenRequired: keyPromise !== null,
-      blockedMs: keyPromise ? host.limiter.blockedFor(ip) : 0,
-      address: ip,
     });
     if (!verdict.accept) return this.#refuse(verdict);
     if (keyPromise) {
@@ -203,13 +214,9 @@ export class Session implements ClientMessageSink, LivenessPeer {
         clientNonce: join.nonce,
         name: join.name,
         channelBinding,
+        session: join.session,
       };
-      if (!(await verifyProof(key, "join", context, join.proof))) {
-        if (host.limiter.fail(ip)) {
-          host.log(`${ip}: too many failed handshakes; refusing this address for a while`);
-        }
-        return this.#refuse(WRONG_TOKEN);
-      }
+      if (!(await verifyProof(key, "join", context, join.proof))) return this.#refuseSlowly(ip);
     }
     if (this.state !== "joining") return; // Timed out or closed while verifying.
     if (join.session) {
@@ -232,6 +239,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
         clientNonce: join.nonce,
         name: this.name,
         channelBinding,
+        session: join.session,
       }) as Uint8Array<ArrayBuffer>;
     }
     if (this.state !== "joining") {
@@ -257,6 +265,39 @@ export class Session implements ClientMessageSink, LivenessPeer {
       this.#end(describeFailure(error));
     }
   }
+
+  /**
+   * A wrong token: answer only after the throttle's delay, so guessing
+   * costs time, but never lock the address out. Past the cap on wrong
+   * proofs waiting at once, drop the connection without an answer.
+   */
+  async #refuseSlowly(ip: string): Promise<void> {
+    const failures = this.#host.failures;
+    const release = failures.hold(ip);
+    if (!release) {
+      this.#host.log(
+        `${this.#link.peer}: wrong token; dropped without an answer (too many wrong tokens waiting for theirs)`,
+      );
+      this.#end("wrong token");
+      return;
+    }
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, failures.delayMs);
+        this.#cancelWait = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    } finally {
+      this.#cancelWait = null;
+      release();
+    }
+    if (this.state === "joining") this.#refuse(WRONG_TOKEN);
+  }
+
+  /** Ends a wait of {@linkcode #refuseSlowly} when the connection goes away first. */
+  #cancelWait: (() => void) | null = null;
 
   #refuse({ code, reason }: Refuse): void {
     this.#host.log(`${this.#link.peer}: refused: ${reason}`);
@@ -319,6 +360,11 @@ export class Session implements ClientMessageSink, LivenessPeer {
     try {
       this.#link.send(bytes);
     } catch (error) {
+      if (this.#endReason === null) {
+        this.#host.log(
+          `${this.name || this.#link.peer} (${this.#link.peer}): ${describeFailure(error)}`,
+        );
+      }
       this.#end(describeFailure(error));
     }
   }
@@ -361,6 +407,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#cancelWait?.();
     this.#link.close();
     if (this.name !== "") {
       this.#neutralise();

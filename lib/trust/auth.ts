@@ -96,6 +96,12 @@ export interface ProofContext {
   name: string;
   /** SHA-256 of the server certificate under TLS; empty on plain TCP. */
   channelBinding?: Uint8Array;
+  /**
+   * The JOIN's session id, when the client sent one: bound into both
+   * proofs, so that nobody without the token can take over a client's
+   * session (and its name) by replaying its id with a JOIN of their own.
+   */
+  session?: Uint8Array;
 }
 
 /** What a pairing proof binds: both nonces and the certificate handed out. */
@@ -138,13 +144,19 @@ function proofInput<R extends ProofRole>(
     return concatBytes([label, pair.clientNonce, pair.serverNonce, pair.certificateDigest]);
   }
   const handshake = context as ProofContext;
+  const binding = handshake.channelBinding ?? new Uint8Array(0);
+  const session = handshake.session ?? new Uint8Array(0);
+  // Each variable-length field after the name carries its length, so no
+  // two contexts give the same bytes.
   return concatBytes([
     label,
     handshake.serverNonce,
     handshake.clientNonce,
     encoder.encode(handshake.name),
-    new Uint8Array([0]),
-    handshake.channelBinding ?? new Uint8Array(0),
+    new Uint8Array([0, binding.length]),
+    binding,
+    new Uint8Array([session.length]),
+    session,
   ]);
 }
 

@@ -3,10 +3,11 @@ import { ConnectError, PadlinkConnection } from "../client/client.ts";
 import { createCa, issueServerCertificate, loadOrCreateServerIdentity } from "./certificate.ts";
 import { PadlinkServer, type ServerEvent } from "../server/server.ts";
 import { type ClientTlsOptions, derToPem, PADLINK_TLS_NAME, sha256 } from "./tls.ts";
+import type { FailureThrottleOptions } from "./failure_throttle.ts";
 
 const TOKEN = "abcd-efgh-jkmn-pqrs";
 
-async function tlsServer(options: { rateLimit?: { maxFailures: number } } = {}) {
+async function tlsServer(options: { failures?: FailureThrottleOptions } = {}) {
   const dir = await Deno.makeTempDir({ prefix: "padlink-tls-" });
   const identity = await loadOrCreateServerIdentity(dir);
   await Deno.remove(dir, { recursive: true });
@@ -22,7 +23,7 @@ async function tlsServer(options: { rateLimit?: { maxFailures: number } } = {}) 
       key: identity.keyPem,
       channelBinding: await sha256(identity.caDer!),
     },
-    rateLimit: options.rateLimit,
+    failures: options.failures ?? { delayMs: 50 },
     onEvent: (event) => events.push(event),
     onLog: (message) => logs.push(message),
   });
@@ -70,23 +71,47 @@ Deno.test("PadlinkServer over TLS refuses a proof bound to another channel", asy
   assert.equal(events.filter((e) => e.type === "connect").length, 0);
 });
 
-Deno.test("PadlinkServer refuses an address after repeated wrong tokens, even with the right one", async () => {
-  const { server, events, logs, trust } = await tlsServer({ rateLimit: { maxFailures: 3 } });
+Deno.test("PadlinkServer refuses wrong tokens only after a delay and never locks out the right one", async () => {
+  const delayMs = 300;
+  const { server, events, trust } = await tlsServer({ failures: { delayMs } });
   await using _ = server;
-  for (let i = 0; i < 3; i++) {
-    await assert.rejects(
-      open(server.addr.port, { tls: trust, token: "wxyz-wxyz-wxyz-wxyz" }),
-      (error: Error) => error instanceof ConnectError && error.kind === "token-wrong",
-    );
-  }
-  await assert.rejects(
-    open(server.addr.port, { tls: trust }),
-    (error: Error) =>
-      error instanceof ConnectError && error.kind === "rate-limited" &&
-      /too many failed handshakes/.test(error.message) && !error.retryable,
+  const started = performance.now();
+  const wrong = await Promise.allSettled(
+    Array.from(
+      { length: 6 },
+      () => open(server.addr.port, { tls: trust, token: "wxyz-wxyz-wxyz-wxyz" }),
+    ),
   );
-  assert.equal(events.filter((e) => e.type === "connect").length, 0);
-  assert.ok(logs.some((line) => /too many failed handshakes/.test(line)));
+  const wrongMs = performance.now() - started;
+  for (const result of wrong) {
+    assert.equal(result.status, "rejected");
+    const error = (result as PromiseRejectedResult).reason;
+    assert.ok(error instanceof ConnectError && error.kind === "token-wrong", String(error));
+  }
+  assert.ok(wrongMs >= delayMs, `wrong tokens refused after ${wrongMs} ms, before the delay`);
+  // The same address, the right token, straight after six failures: accepted at once.
+  const connection = await open(server.addr.port, { tls: trust });
+  connection.close();
+  assert.equal(events.filter((e) => e.type === "connect").length, 1);
+});
+
+Deno.test("PadlinkServer drops wrong tokens past its cap in flight without an answer", async () => {
+  const { server, logs, trust } = await tlsServer({
+    failures: { delayMs: 300, maxInFlightPerAddress: 2 },
+  });
+  await using _ = server;
+  const results = await Promise.allSettled(
+    Array.from(
+      { length: 4 },
+      () => open(server.addr.port, { tls: trust, token: "wxyz-wxyz-wxyz-wxyz" }),
+    ),
+  );
+  const kinds = results.map((r) => ((r as PromiseRejectedResult).reason as ConnectError).kind)
+    .sort();
+  assert.deepEqual(kinds, ["closed", "closed", "token-wrong", "token-wrong"]);
+  assert.equal(logs.filter((l) => /dropped without an answer/.test(l)).length, 2);
+  // Still no lock-out for the right token.
+  (await open(server.addr.port, { tls: trust })).close();
 });
 
 Deno.test("PadlinkConnection with TLS refuses a server whose certificate is not the pinned one", async () => {

@@ -498,7 +498,9 @@ export type AnyMessageSink = ClientMessageSink & ServerMessageSink;
 
 /**
  * Decodes session payloads (after the handshake) into sink calls. It keeps
- * the per-connection key table that KEY_DEFINE fills.
+ * the per-connection key table that KEY_DEFINE fills, at most
+ * {@linkcode MAX_KEY_IDS} ids; redefining an id whose key is held down
+ * releases that key first, so the keys a peer holds never outnumber its ids.
  *
  * Which messages are accepted is set by the `allowed` list, so a message of
  * the other direction (a client sending RUMBLE) is a
@@ -511,7 +513,8 @@ export type AnyMessageSink = ClientMessageSink & ServerMessageSink;
  */
 export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
   readonly #reader = new PayloadReader(new Uint8Array(0));
-  readonly #keys = new Map<number, { key: string; scancode: string }>();
+  /** Per key id: its names, and whether the peer holds it down now. */
+  readonly #keys = new Map<number, { key: string; scancode: string; held: boolean }>();
   readonly #allowed: ReadonlySet<number>;
 
   /**
@@ -574,7 +577,8 @@ export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
           const id = r.u16("the key id");
           const entry = this.#keys.get(id);
           if (!entry) throw new ProtocolError(`key id ${id} was never defined`);
-          all.key(entry.key, entry.scancode, type === MessageType.KEY_DOWN);
+          entry.held = type === MessageType.KEY_DOWN;
+          all.key(entry.key, entry.scancode, entry.held);
           break;
         }
         case MessageType.KEY_DEFINE: {
@@ -584,7 +588,12 @@ export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
           }
           const key = r.string("the key name");
           const scancode = r.string("the scancode name");
-          this.#keys.set(id, { key, scancode });
+          // Redefining a held id releases its old key first: otherwise each
+          // redefinition would leave one more key held for good, and a peer
+          // could make the server hold millions.
+          const old = this.#keys.get(id);
+          if (old?.held) all.key(old.key, old.scancode, false);
+          this.#keys.set(id, { key, scancode, held: false });
           break;
         }
         case MessageType.PAD_ATTACH: {

@@ -547,6 +547,28 @@ Deno.test("SessionDecoder caps the number of key ids and allows redefining one",
   );
 });
 
+Deno.test("SessionDecoder releases a held key before its id is redefined", () => {
+  const decoder = clientDecoder();
+  const define = (name: number) => [MessageType.KEY_DEFINE, 0, 5, 1, name, 1, name];
+  const events = [];
+  // The attack: define, press, redefine, press, … — each round one more held key.
+  for (let round = 0; round < 3; round++) {
+    events.push(
+      ...decodeClientPayload([...define(65 + round), MessageType.KEY_DOWN, 0, 5], decoder),
+    );
+  }
+  assert.deepEqual(events, [
+    { type: "key", key: "A", scancode: "A", pressed: true },
+    { type: "key", key: "A", scancode: "A", pressed: false },
+    { type: "key", key: "B", scancode: "B", pressed: true },
+    { type: "key", key: "B", scancode: "B", pressed: false },
+    { type: "key", key: "C", scancode: "C", pressed: true },
+  ]);
+  // A released id is redefined without a release.
+  decodeClientPayload([MessageType.KEY_UP, 0, 5], decoder);
+  assert.deepEqual(decodeClientPayload(define(68), decoder), []);
+});
+
 Deno.test("SessionDecoder rejects invalid UTF-8 in every string", () => {
   const badStrings = [[0xff], [0xc3], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0x61, 0x80]];
   for (const bad of badStrings) {
