@@ -6,6 +6,7 @@
  * @module
  */
 
+export * from "./address_slots.ts";
 export * from "./close_quietly.ts";
 export * from "./connection.ts";
 export * from "./deadline.ts";

@@ -9,6 +9,7 @@
 export * from "./auth.ts";
 export * from "./certificate.ts";
 export * from "./config_dir.ts";
+export * from "./failure_throttle.ts";
 export * from "./known_hosts.ts";
 export * from "./pairing.ts";
 export * from "./rate_limit.ts";
