@@ -46,7 +46,7 @@ const CYCLE = 2 * BUTTONS.length;
  * release them in turn. Each event changes a different button from the one
  * before, so none cancels another.
  */
-function sequence(k: number): { button: ButtonName; pressed: boolean } {
+export function sequence(k: number): { button: ButtonName; pressed: boolean } {
   return {
     button: BUTTONS[k % BUTTONS.length]!,
     pressed: Math.floor(k / BUTTONS.length) % 2 === 0,
@@ -65,7 +65,7 @@ function position(event: { button: string; pressed: boolean }): number {
  * were set, so matching goes by identity: each (button, pressed) pair is
  * matched to the oldest event sent with it that has not come back yet.
  */
-class Matcher {
+export class Matcher {
   readonly #outstanding: number[][] = Array.from({ length: CYCLE }, () => []);
 
   /** Event `k` was sent. */
@@ -81,7 +81,7 @@ class Matcher {
 }
 
 /** Calls `onLine(line, arrival)` for every line of a stream, stamped at chunk arrival. */
-async function readLines(
+export async function readLines(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   first: Uint8Array,
   onLine: (line: string, arrival: number) => void,

@@ -3,7 +3,7 @@
  * measured in the same run. A benchmark, not a test: it prints figures and
  * never fails on them.
  *
- * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4] [--profile]`
+ * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4,5] [--profile]`
  * - `--quick`: a short smoke run (fewer samples, less load)
  * - `--profile`: also profile the server under 10 streaming clients
  *   (`--cpu-prof`) and list where its time goes
@@ -18,6 +18,7 @@ import { benchLatency } from "./latency.ts";
 import { benchThroughput } from "./throughput.ts";
 import { benchWire } from "./wire.ts";
 import { benchResources } from "./resources.ts";
+import { benchWeb } from "./web.ts";
 import { type BenchConfig, machine, renderTable, type Section } from "./_report.ts";
 import { ROOT } from "./_util.ts";
 
@@ -32,10 +33,10 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4] [--profile]");
+  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4,5] [--profile]");
   Deno.exit(0);
 }
-const only = new Set((values.only ?? "1,2,3,4").split(",").map((s) => s.trim()));
+const only = new Set((values.only ?? "1,2,3,4,5").split(",").map((s) => s.trim()));
 const config: BenchConfig = {
   quick: values.quick ?? false,
   profile: values.profile ?? false,
@@ -49,6 +50,7 @@ const runs: [string, (config: BenchConfig) => Promise<Section>][] = [
   ["2", benchThroughput],
   ["3", benchWire],
   ["4", benchResources],
+  ["5", benchWeb],
 ];
 for (const [id, run] of runs) {
   if (only.has(id)) sections.push(await run(config));

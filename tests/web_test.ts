@@ -58,10 +58,10 @@ new MutationObserver((records) => {
       const frame = node.parentNode.querySelector(".frame").getBoundingClientRect();
       padlinkLog.push({ kind: "trigger", pad, trigger: node.dataset.trigger, fill: node.getBoundingClientRect().height / frame.height });
     } else if (node.dataset.button && record.attributeName === "class") {
-      padlinkLog.push({ kind: "button", pad, button: node.dataset.button, on: node.classList.contains("on") });
+      padlinkLog.push({ kind: "button", pad, button: node.dataset.button, on: !/\\bon\\b/.test(record.oldValue ?? "") });
     }
   }
-}).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["class", "transform", "style"] });
+}).observe(document.body, { subtree: true, childList: true, attributes: true, attributeOldValue: true, attributeFilter: ["class", "transform", "style"] });
 true`;
 
 type LogEntry = Record<string, string | number | boolean>;
