@@ -112,7 +112,7 @@ export async function readLines(
 }
 
 /** What one latency run produced. */
-interface Run {
+export interface Run {
   /** Latencies of the measured events, in ms. */
   samples: number[];
   /** Events sent that never came back. */
@@ -125,7 +125,7 @@ interface Run {
  * Send `warmup + count` paced events with `send(k)`; `arrived(k, t)` is
  * called by the caller's reader. Returns the measured samples.
  */
-async function pacedRun(
+export async function pacedRun(
   pacer: Pacer,
   warmup: number,
   count: number,
