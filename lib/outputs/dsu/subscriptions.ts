@@ -19,6 +19,12 @@ export const SUBSCRIPTION_TIMEOUT_MS = 5000;
  */
 export const DEFAULT_MAX_SUBSCRIBERS = 16;
 
+/**
+ * Most MACs one subscriber follows at once; a new one past this replaces the
+ * one it asked for first. A real client follows at most one per slot.
+ */
+export const MAX_MACS_PER_SUBSCRIBER = 8;
+
 /** One client address and what it asked to receive. */
 export class Subscriber {
   /** The client's IP address. */
@@ -46,7 +52,13 @@ export class Subscriber {
     this.lastRequest = now;
     if (selector.all) this.#allUntil = until;
     if (selector.slot !== null) this.#slotUntil[selector.slot] = until;
-    if (selector.mac !== null) this.#macUntil.set(selector.mac, until);
+    if (selector.mac !== null) {
+      this.#macUntil.delete(selector.mac); // Re-inserted last: the newest.
+      if (this.#macUntil.size >= MAX_MACS_PER_SUBSCRIBER) {
+        this.#macUntil.delete(this.#macUntil.keys().next().value!);
+      }
+      this.#macUntil.set(selector.mac, until);
+    }
   }
 
   /** Whether it wants the pad in `slot` with MAC `mac` (hex) at `now`. */

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { SubscriberTable, SUBSCRIPTION_TIMEOUT_MS } from "./subscriptions.ts";
+import {
+  MAX_MACS_PER_SUBSCRIBER,
+  SubscriberTable,
+  SUBSCRIPTION_TIMEOUT_MS,
+} from "./subscriptions.ts";
 
 const ALL = { all: true, slot: null, mac: null };
 const slot = (n: number) => ({ all: false, slot: n, mac: null });
@@ -44,4 +48,18 @@ Deno.test("SubscriberTable drops the least recently renewed past its bound", () 
   assert.deepEqual([...table.values()].map((s) => s.address), ["10.0.0.1", "10.0.0.3"]);
   assert.equal(table.evicted, 1);
   assert.equal(table.size, 2);
+});
+
+Deno.test("Subscriber follows a bounded number of MACs, dropping the first asked for", () => {
+  const table = new SubscriberTable();
+  const s = table.subscribe("127.0.0.1", 1, mac("m0"), 0);
+  for (let i = 1; i <= MAX_MACS_PER_SUBSCRIBER; i++) {
+    table.subscribe("127.0.0.1", 1, mac(`m${i}`), i);
+  }
+  assert.equal(s.wants(0, "m0", 100), false);
+  assert.equal(s.wants(0, "m1", 100), true);
+  table.subscribe("127.0.0.1", 1, mac("m1"), 200); // renewed: now the newest
+  table.subscribe("127.0.0.1", 1, mac("new"), 201);
+  assert.equal(s.wants(0, "m1", 300), true);
+  assert.equal(s.wants(0, "m2", 300), false);
 });
