@@ -170,6 +170,13 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     );
   }
   const web = values.web === undefined ? null : parseWebAddress(values.web);
+  if (web && tls === "generate" && port !== 0 && web.port === pairingPort(port)) {
+    throw new UsageError(
+      `--web port ${web.port} is the pairing port with --tls (--port + 1); pick another, for example --web ${
+        web.hostname.includes(":") ? `[${web.hostname}]` : web.hostname
+      }:${web.port + 1}`,
+    );
+  }
   if (web && token === null && !isLoopbackHost(web.hostname)) {
     throw new UsageError(
       `--web ${values.web} is reachable from the network, and the browser must prove the server's token; drop --no-auth or use --web 127.0.0.1:${web.port}`,

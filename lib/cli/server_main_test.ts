@@ -28,3 +28,11 @@ Deno.test("--web off loopback with --no-auth is refused; on loopback it is fine"
   assert.throws(() => parseServerArgs(["--web", "0.0.0.0:0", "--no-auth"]), UsageError);
   assert.deepEqual(web(["--web", "127.0.0.2:0", "--no-auth"]), { hostname: "127.0.0.2", port: 0 });
 });
+
+Deno.test("--web on the pairing port of --tls is refused, naming a free one", () => {
+  assert.throws(
+    () => parseServerArgs(["--tls", "--web"]),
+    (error: Error) => error instanceof UsageError && error.message.includes("--web 127.0.0.1:7177"),
+  );
+  assert.deepEqual(web(["--tls", "--web", "7177"]), { hostname: "127.0.0.1", port: 7177 });
+});
