@@ -1,189 +1,261 @@
 /**
- * Helpers for end-to-end tests: start the real entrypoints as processes,
- * with exactly the permission flags that `deno task compile` bakes into the
- * binaries, and read their output line by line.
+ * The end-to-end test harness: start the real entrypoints as processes (with
+ * exactly the permission flags `deno task compile` bakes into the binaries,
+ * optionally inside a network namespace), collect their output as lines with
+ * arrival times, and wait for a line or a JSON event.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import denoJson from "../deno.json" with { type: "json" };
+import { withDeadline } from "../lib/net/deadline.ts";
+import { type Entrypoint, entrypointCommand } from "../tools/_spawn.ts";
 
-/** The repository root. */
-export const ROOT: string = new URL("..", import.meta.url).pathname;
+export { compileFlags, ROOT } from "../tools/_spawn.ts";
 
-/**
- * The `--allow-*` flags of a compile task in deno.json, so tests run the
- * entrypoints with what the binaries get and a missing permission fails.
- */
-export function compileFlags(task: "compile:server" | "compile:client"): string[] {
-  const command = (denoJson.tasks as Record<string, string>)[task];
-  if (!command) throw new Error(`deno.json has no task ${task}`);
-  const flags = command.split(/\s+/).filter((word) => word.startsWith("--allow-"));
-  if (flags.some((flag) => flag === "--allow-all" || flag === "-A")) {
-    throw new Error(`${task} must not grant every permission`);
-  }
-  return flags;
+/** A line of output and when (`performance.now()`) the test read it. */
+export interface Line {
+  /** The line, without its newline. */
+  text: string;
+  /** When it arrived. */
+  at: number;
 }
 
-/** Collects a stream's lines and lets a test wait for one. */
-export class LineCollector {
-  readonly lines: string[] = [];
-  readonly #waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+/** Options for {@linkcode Lines.waitFor}. */
+export interface WaitOptions {
+  /** Give up after this long, in ms. Default 10000. */
+  timeoutMs?: number;
+  /** Look only at lines from this index on. Default 0. */
+  from?: number;
+  /** What is awaited, for the error message. */
+  what?: string;
+}
+
+/** Collects a stream's lines with their arrival times; a test can wait for one. */
+export class Lines {
+  /** Every line so far, in order. */
+  readonly all: Line[] = [];
+  /** Resolves once the stream has ended. */
   readonly done: Promise<void>;
   #ended = false;
+  #wake: (() => void)[] = [];
 
+  /** Start reading `stream` to its end. */
   constructor(stream: ReadableStream<Uint8Array>) {
     this.done = this.#read(stream);
   }
 
   async #read(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let partial = "";
     const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      partial += decoder.decode(chunk, { stream: true });
-      const parts = partial.split("\n");
-      partial = parts.pop()!;
-      for (const line of parts) this.#add(line);
-    }
-    if (partial !== "") this.#add(partial);
-    this.#ended = true;
-    for (const waiter of this.#waiters.splice(0)) waiter.resolve("");
-  }
-
-  #add(line: string): void {
-    this.lines.push(line);
-    for (let i = 0; i < this.#waiters.length; i++) {
-      const waiter = this.#waiters[i]!;
-      if (waiter.test(line)) {
-        this.#waiters.splice(i--, 1);
-        waiter.resolve(line);
+    let partial = "";
+    try {
+      for await (const chunk of stream) {
+        const at = performance.now();
+        partial += decoder.decode(chunk, { stream: true });
+        const parts = partial.split("\n");
+        partial = parts.pop()!;
+        for (const text of parts) this.all.push({ text, at });
+        this.#notify();
       }
+    } finally {
+      if (partial !== "") this.all.push({ text: partial, at: performance.now() });
+      this.#ended = true;
+      this.#notify();
     }
   }
 
-  /** The text so far. */
+  #notify(): void {
+    for (const wake of this.#wake.splice(0)) wake();
+  }
+
+  /** Every line's text. */
+  get lines(): string[] {
+    return this.all.map((line) => line.text);
+  }
+
+  /** All the text so far. */
   get text(): string {
     return this.lines.join("\n");
   }
 
   /**
-   * Wait for a line (already seen or future) that passes `test`.
+   * Wait until `test` holds for a line at index `from` or later (already
+   * read, or still to come); returns it.
    *
    * @throws when `timeoutMs` passes or the stream ends first.
    */
   async waitFor(
-    test: (line: string) => boolean,
-    timeoutMs = 10000,
-    what = "line",
-  ): Promise<string> {
-    const seen = this.lines.find(test);
-    if (seen !== undefined) return seen;
-    if (this.#ended) throw new Error(`stream ended without ${what}; got:\n${this.text}`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let waiter!: { test: (line: string) => boolean; resolve: (line: string) => void };
-    try {
-      const line = await Promise.race([
-        new Promise<string>((resolve) => {
-          waiter = { test, resolve };
-          this.#waiters.push(waiter);
-        }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no ${what} within ${timeoutMs} ms; got:\n${this.text}`)),
-            timeoutMs,
-          );
-        }),
-      ]);
-      if (line === "" && this.#ended && !test("")) {
-        throw new Error(`stream ended without ${what}; got:\n${this.text}`);
+    test: (text: string) => boolean,
+    options: WaitOptions = {},
+  ): Promise<Line & { index: number }> {
+    const { timeoutMs = 10000, from = 0, what = "the expected line" } = options;
+    const deadline = performance.now() + timeoutMs;
+    let next = from;
+    while (true) {
+      for (; next < this.all.length; next++) {
+        if (test(this.all[next]!.text)) return { ...this.all[next]!, index: next };
       }
-      return line;
-    } finally {
-      clearTimeout(timer);
-      const index = this.#waiters.indexOf(waiter);
-      if (index >= 0) this.#waiters.splice(index, 1);
+      if (this.#ended) throw new Error(`output ended without ${what}; got:\n${this.text}`);
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; got:\n${this.text}`);
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => this.#wake.push(wake = resolve));
+      await withDeadline(woken, left, () => {});
+      const index = this.#wake.indexOf(wake);
+      if (index >= 0) this.#wake.splice(index, 1);
     }
   }
 }
 
-/** A running entrypoint process with its output collected. */
+/** A running entrypoint with its stdout and stderr collected. */
 export class Proc implements AsyncDisposable {
+  /** The child process. */
   readonly child: Deno.ChildProcess;
-  readonly stdout: LineCollector;
-  readonly stderr: LineCollector;
+  /** Its stdout, as lines. */
+  readonly stdout: Lines;
+  /** Its stderr, as lines. */
+  readonly stderr: Lines;
+  #status: Deno.CommandStatus | null = null;
 
+  /** Wrap a spawned child whose stdout and stderr are piped. */
   constructor(child: Deno.ChildProcess) {
     this.child = child;
-    this.stdout = new LineCollector(child.stdout);
-    this.stderr = new LineCollector(child.stderr);
+    this.stdout = new Lines(child.stdout);
+    this.stderr = new Lines(child.stderr);
+    child.status.then((status) => this.#status = status);
   }
 
-  /** Wait for exit and for the output streams to end. */
-  async exit(timeoutMs = 15000): Promise<Deno.CommandStatus> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const status = await Promise.race([
-        this.child.status,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            this.kill("SIGKILL");
-            reject(
-              new Error(
-                `process did not exit within ${timeoutMs} ms\nstdout:\n${this.stdout.text}\nstderr:\n${this.stderr.text}`,
-              ),
-            );
-          }, timeoutMs);
-        }),
-      ]);
-      await Promise.all([this.stdout.done, this.stderr.done]);
-      return status;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** The process id. */
+  get pid(): number {
+    return this.child.pid;
   }
 
-  /** Send a signal, ignoring a process that already exited. */
+  /** The exit status once the process has exited. */
+  get status(): Deno.CommandStatus | null {
+    return this.#status;
+  }
+
+  /** Send a signal; a process that already exited is ignored. */
   kill(signal: Deno.Signal = "SIGTERM"): void {
+    if (this.#status) return;
     try {
       this.child.kill(signal);
     } catch {
-      // Already gone.
+      // It exited meanwhile.
     }
   }
 
+  /**
+   * Wait for the exit and the end of its output.
+   *
+   * @throws (after killing it) when it is still running after `timeoutMs`.
+   */
+  async exit(timeoutMs = 15000): Promise<Deno.CommandStatus> {
+    const status = await withDeadline(this.child.status, timeoutMs, () => {
+      this.kill("SIGKILL");
+      throw new Error(
+        `pid ${this.pid} still running after ${timeoutMs} ms\nstdout:\n${this.stdout.text}\nstderr:\n${this.stderr.text}`,
+      );
+    });
+    await Promise.all([this.stdout.done, this.stderr.done]);
+    return status;
+  }
+
+  /** Kill (SIGKILL), reap, and drain the output. */
   async [Symbol.asyncDispose](): Promise<void> {
+    this.kill("SIGCONT"); // A stopped process must run to die of SIGKILL promptly.
     this.kill("SIGKILL");
     await this.child.status;
     await Promise.all([this.stdout.done, this.stderr.done]);
   }
 }
 
-/** Start an entrypoint (`server.ts` or `client.ts`) with its compile-task permissions. */
-export function spawnEntrypoint(
-  entry: "server.ts" | "client.ts",
-  args: string[],
-  env: Record<string, string> = {},
-): Proc {
-  const flags = compileFlags(entry === "server.ts" ? "compile:server" : "compile:client");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, `${ROOT}${entry}`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  return new Proc(child);
+/** Options for {@linkcode spawnEntrypoint}. */
+export interface SpawnOptions {
+  /** Extra environment. */
+  env?: Record<string, string>;
+  /** Run inside this network namespace (`ip netns exec`, which execs: the pid is deno's). */
+  netns?: string;
 }
 
-/** A server process started with `--json --port 0`, ready to accept clients. */
-export interface ServerProc extends Proc {
-  port: number;
-  /** The token the server printed, or null with `--no-auth`. */
-  token: string | null;
-  /** Parsed JSON lines from stdout, without `t` (see {@linkcode withoutTime}). */
-  events(): Record<string, unknown>[];
+/** Start `server.ts` or `client.ts` with the permissions of its compile task. */
+export function spawnEntrypoint(
+  entry: Entrypoint,
+  args: string[],
+  options: SpawnOptions = {},
+): Proc {
+  return new Proc(spawnChild(entry, args, options));
+}
+
+function spawnChild(entry: Entrypoint, args: string[], options: SpawnOptions): Deno.ChildProcess {
+  return entrypointCommand(entry, args, {
+    env: options.env,
+    wrapper: options.netns ? ["ip", "netns", "exec", options.netns] : undefined,
+  }).spawn();
+}
+
+/** A server process started with `--json`, listening. */
+export class ServerProc extends Proc {
+  /** The port it listens on. */
+  port = 0;
+  /** The token it requires, or null with `--no-auth`. */
+  token: string | null = null;
+
+  /** The JSON events printed so far (stdout lines that parse), without `t` ({@linkcode withoutTime}). */
+  events(from = 0): Record<string, unknown>[] {
+    return this.stdout.all.slice(from).filter((l) => l.text.startsWith("{")).map((l) =>
+      withoutTime(JSON.parse(l.text))
+    );
+  }
+
+  /** Wait for a JSON event matching every key of `match`. */
+  waitEvent(
+    match: Record<string, unknown>,
+    options: { timeoutMs?: number; from?: number } = {},
+  ): Promise<Line & { index: number; event: Record<string, unknown> }> {
+    const test = (text: string) => {
+      if (!text.startsWith("{")) return false;
+      const event = JSON.parse(text) as Record<string, unknown>;
+      return Object.entries(match).every(([key, value]) => event[key] === value);
+    };
+    return this.stdout.waitFor(test, { ...options, what: JSON.stringify(match) }).then((line) => ({
+      ...line,
+      event: withoutTime(JSON.parse(line.text)),
+    }));
+  }
+}
+
+/**
+ * Start `server.ts --json --host HOST --port PORT …` (loopback and port 0 by
+ * default) and wait until it listens, and printed its token unless `--no-auth`.
+ */
+export async function startServer(
+  args: string[] = [],
+  options: SpawnOptions & { host?: string; port?: number } = {},
+): Promise<ServerProc> {
+  const { host = "127.0.0.1", port = 0, ...spawnOptions } = options;
+  const server = new ServerProc(spawnChild("server.ts", [
+    "--json",
+    "--host",
+    host,
+    "--port",
+    String(port),
+    ...args,
+  ], spawnOptions));
+  try {
+    const listening = await server.waitEvent({ type: "listening" }, { timeoutMs: 20000 });
+    server.port = listening.event.port as number;
+    if (listening.event.auth) {
+      const line = await server.stderr.waitFor((l) => l.startsWith("token: "), {
+        what: "the token line",
+      });
+      server.token = line.text.split(/\s+/)[1]!;
+    }
+    return server;
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
 }
 
 /**
@@ -196,35 +268,8 @@ export function withoutTime(event: Record<string, unknown>): Record<string, unkn
   return rest;
 }
 
-/** Start `server.ts --json --host 127.0.0.1 --port 0 …` and wait until it listens. */
-export async function startServer(args: string[] = [], env: Record<string, string> = {}) {
-  const proc = spawnEntrypoint(
-    "server.ts",
-    ["--json", "--host", "127.0.0.1", "--port", "0", ...args],
-    env,
-  );
-  try {
-    const line = await proc.stdout.waitFor((l) => l.includes('"listening"'), 15000, "listening");
-    const listening = JSON.parse(line) as { port: number; auth: boolean };
-    let token: string | null = null;
-    if (listening.auth) {
-      const tokenLine = await proc.stderr.waitFor((l) => l.startsWith("token: "), 5000, "token");
-      token = tokenLine.split(/\s+/)[1]!;
-    }
-    return Object.assign(proc, {
-      port: listening.port,
-      token,
-      events: () =>
-        proc.stdout.lines.filter((l) => l.startsWith("{")).map((l) => withoutTime(JSON.parse(l))),
-    }) as ServerProc;
-  } catch (error) {
-    await proc[Symbol.asyncDispose]();
-    throw error;
-  }
-}
-
 /** Write a temporary replay file from event objects; returns its path. */
-export async function writeReplay(events: Record<string, unknown>[]): Promise<string> {
+export async function writeReplay(events: readonly Record<string, unknown>[]): Promise<string> {
   const path = await Deno.makeTempFile({ prefix: "padlink-replay-", suffix: ".jsonl" });
   await Deno.writeTextFile(path, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
   return path;

@@ -40,9 +40,11 @@ Deno.test("server -- --json: a leading -- is skipped, the flags after it apply",
     "0",
     "--no-auth",
   ]);
-  const listening = JSON.parse(
-    await server.stdout.waitFor((line) => line.includes('"listening"'), 15000, "listening"),
-  );
+  const line = await server.stdout.waitFor((l) => l.includes('"listening"'), {
+    timeoutMs: 15000,
+    what: "listening",
+  });
+  const listening = JSON.parse(line.text);
   assert.equal(listening.auth, false);
   assert.notEqual(listening.port, 0);
 });
@@ -69,7 +71,10 @@ Deno.test("deno task client -- --host …: the client connects and delivers its 
       file,
     ]);
     assert.equal(code, 0, stderr);
-    await server.stdout.waitFor((line) => line.includes('"disconnect"'), 5000, "disconnect");
+    await server.stdout.waitFor((line) => line.includes('"disconnect"'), {
+      timeoutMs: 5000,
+      what: "disconnect",
+    });
     const pressed = server.events().find((e) => e.type === "button" && e.pressed === true);
     assert.equal(pressed?.client, "dashdash");
   } finally {

@@ -20,7 +20,7 @@ function closedPort(): string {
 
 /** Run the client to its exit; returns the code and stderr. */
 async function client(args: string[], env: Record<string, string> = {}) {
-  const proc = spawnEntrypoint("client.ts", args, { ...HEADLESS, ...env });
+  const proc = spawnEntrypoint("client.ts", args, { env: { ...HEADLESS, ...env } });
   const status = await proc.exit(30000);
   return { code: status.code, stderr: proc.stderr.text };
 }
@@ -66,7 +66,10 @@ Deno.test("client: an empty PADLINK_TOKEN counts as unset, so a --no-auth server
       PADLINK_TOKEN: "",
     });
     assert.equal(run.code, 0, run.stderr);
-    await server.stdout.waitFor((l) => l.includes('"button"'), 5000, "the button");
+    await server.stdout.waitFor((l) => l.includes('"button"'), {
+      timeoutMs: 5000,
+      what: "the button",
+    });
   } finally {
     await Deno.remove(file);
   }

@@ -82,7 +82,10 @@ Deno.test("replay: the server's JSON lines match the replay file exactly", async
   ]);
   const status = await client.exit();
   assert.equal(status.code, 0, client.stderr.text);
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   const events = server.events();
   const got = inputEvents(events, "alice");
   assert.deepEqual(got, session.map((e) => expected(e, "alice")));
@@ -128,8 +131,7 @@ Deno.test("two clients at once with the same name get distinct names and complet
   }
   await server.stdout.waitFor(
     () => server.events().filter((e) => e.type === "disconnect").length === 2,
-    5000,
-    "two disconnects",
+    { timeoutMs: 5000, what: "two disconnects" },
   );
   const events = server.events();
   const names = events.filter((e) => e.type === "connect").map((e) => e.client).sort();
@@ -154,7 +156,7 @@ Deno.test("human output prints one readable line per event", async () => {
   const server = spawnEntrypoint("server.ts", ["--host", "127.0.0.1", "--port", "0", "--no-auth"]);
   await using _server = server;
   const listening = await server.stdout.waitFor((l) => l.startsWith("listening on"));
-  const port = listening.match(/:(\d+) /)![1]!;
+  const port = listening.text.match(/:(\d+) /)![1]!;
   const client = spawnEntrypoint("client.ts", [
     "--port",
     port,
@@ -208,7 +210,7 @@ Deno.test("client: the token can come from PADLINK_TOKEN", async () => {
   const client = spawnEntrypoint(
     "client.ts",
     ["--port", String(server.port), "--name", "envy", "--replay", file],
-    { PADLINK_TOKEN: server.token! },
+    { env: { PADLINK_TOKEN: server.token! } },
   );
   assert.equal((await client.exit()).code, 0, client.stderr.text);
   await server.stdout.waitFor((l) => l.includes('"connect"'));

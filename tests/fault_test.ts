@@ -12,18 +12,9 @@ import { PadlinkConnection } from "../lib/client/client.ts";
 import { encodeFrame } from "../lib/wire/frame.ts";
 import { encodePing, MessageType, SESSION_ID_SIZE } from "../lib/wire/protocol.ts";
 import { PadlinkServer, type ServerEvent } from "../lib/server/server.ts";
-import {
-  clientArgs,
-  holdingReplay,
-  rawJoin,
-  readFrames,
-  type ServerProc,
-  sleep,
-  spawn,
-  startServer,
-  waitClosed,
-  writeReplay,
-} from "./_fault_util.ts";
+import { sleep } from "../lib/net/deadline.ts";
+import { clientArgs, holdingReplay, rawJoin, readFrames, waitClosed } from "./_fault_util.ts";
+import { type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 /** The server's events for `client` from line `from` on, without `addr`. */
 function eventsOf(server: ServerProc, client: string, from = 0): Record<string, unknown>[] {
@@ -56,7 +47,11 @@ Deno.test("kill -9 of a client holding a button, a stick and a key: releases, th
   const file = await writeReplay(holdingReplay());
   try {
     await using server = await startServer();
-    await using client = spawn("client.ts", [...clientArgs(server, "alice"), "--replay", file]);
+    await using client = spawnEntrypoint("client.ts", [
+      ...clientArgs(server, "alice"),
+      "--replay",
+      file,
+    ]);
     const held = await server.waitEvent(HELD_KEY);
     const killedAt = performance.now();
     client.kill("SIGKILL");
@@ -81,7 +76,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const file = await writeReplay(holdingReplay());
     try {
       await using server = await startServer();
-      await using client = spawn("client.ts", [...clientArgs(server, "carol"), "--replay", file]);
+      await using client = spawnEntrypoint("client.ts", [
+        ...clientArgs(server, "carol"),
+        "--replay",
+        file,
+      ]);
       const held = await server.waitEvent(HELD_KEY);
       client.kill(signal);
       const status = await client.exit();
@@ -103,13 +102,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const file = await writeReplay(holdingReplay());
     try {
       await using server = await startServer();
-      await using one = spawn("client.ts", [
+      await using one = spawnEntrypoint("client.ts", [
         ...clientArgs(server, "one"),
         "--no-reconnect",
         "--replay",
         file,
       ]);
-      await using two = spawn("client.ts", [
+      await using two = spawnEntrypoint("client.ts", [
         ...clientArgs(server, "two"),
         "--no-reconnect",
         "--replay",
@@ -142,7 +141,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       const first = await startServer(["--token", token]);
       let port: number;
       let stoppedAt: number;
-      await using client = spawn("client.ts", [
+      await using client = spawnEntrypoint("client.ts", [
         ...clientArgs(first, "dave"),
         "--replay",
         file,
@@ -187,7 +186,11 @@ Deno.test("a server that stops responding: the client says so on stderr, reconne
   const file = await writeReplay(holdingReplay());
   try {
     await using server = await startServer(["--timeout", "1000"]);
-    await using client = spawn("client.ts", [...clientArgs(server, "erin"), "--replay", file]);
+    await using client = spawnEntrypoint("client.ts", [
+      ...clientArgs(server, "erin"),
+      "--replay",
+      file,
+    ]);
     const held = await server.waitEvent(HELD_KEY);
     server.kill("SIGSTOP");
     const stoppedAt = performance.now();
@@ -226,7 +229,7 @@ Deno.test("a server that stops responding, with --no-reconnect: the client exits
   const file = await writeReplay(holdingReplay());
   try {
     await using server = await startServer(["--timeout", "1000"]);
-    await using client = spawn("client.ts", [
+    await using client = spawnEntrypoint("client.ts", [
       ...clientArgs(server, "frank"),
       "--no-reconnect",
       "--replay",
@@ -417,9 +420,17 @@ Deno.test("limits: --max-clients refuses the next client and tells it why", asyn
   const file = await writeReplay(holdingReplay());
   try {
     await using server = await startServer(["--max-clients", "1"]);
-    await using first = spawn("client.ts", [...clientArgs(server, "first"), "--replay", file]);
+    await using first = spawnEntrypoint("client.ts", [
+      ...clientArgs(server, "first"),
+      "--replay",
+      file,
+    ]);
     await server.waitEvent(HELD_KEY);
-    const second = spawn("client.ts", [...clientArgs(server, "second"), "--replay", file]);
+    const second = spawnEntrypoint("client.ts", [
+      ...clientArgs(server, "second"),
+      "--replay",
+      file,
+    ]);
     const status = await second.exit();
     assert.equal(status.code, 1);
     assert.match(
@@ -507,7 +518,11 @@ Deno.test("a client refused at reconnect time because of a wrong token stops wit
   try {
     const first = await startServer(["--token", "first-token-1111"]);
     const port = first.port;
-    await using client = spawn("client.ts", [...clientArgs(first, "hank"), "--replay", file]);
+    await using client = spawnEntrypoint("client.ts", [
+      ...clientArgs(first, "hank"),
+      "--replay",
+      file,
+    ]);
     {
       await using _first = first;
       await first.waitEvent(HELD_KEY);

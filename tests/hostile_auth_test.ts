@@ -21,7 +21,8 @@ import {
   RefuseCode,
   SESSION_ID_SIZE,
 } from "../lib/wire/protocol.ts";
-import { clientArgs, readFrames, spawn, startServer, writeReplay } from "./_fault_util.ts";
+import { clientArgs, readFrames } from "./_fault_util.ts";
+import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 const TOKEN = "k7q2-m9xd-3fpa-wz8c";
 
@@ -57,7 +58,7 @@ Deno.test("padlink-client holding a token refuses a server that asks for none an
     { t: 0, type: "key", key: "P", scancode: "P", pressed: true },
   ]);
   try {
-    await using client = spawn("client.ts", [
+    await using client = spawnEntrypoint("client.ts", [
       "--host",
       "127.0.0.1",
       "--port",
@@ -88,7 +89,7 @@ Deno.test("padlink-client --allow-no-auth with a token streams to a --no-auth se
     { t: 10, type: "button", pad: 0, button: "a", pressed: false },
   ]);
   try {
-    await using client = spawn("client.ts", [
+    await using client = spawnEntrypoint("client.ts", [
       ...clientArgs(server, "bob"),
       "--token",
       TOKEN,
@@ -176,7 +177,7 @@ Deno.test("padlink-client retries a rate-limited refusal with backoff instead of
   })();
   const replay = await writeReplay([{ t: 0, type: "pad", pad: 0, attached: true, name: "Pad" }]);
   try {
-    await using client = spawn("client.ts", [
+    await using client = spawnEntrypoint("client.ts", [
       "--host",
       "127.0.0.1",
       "--port",

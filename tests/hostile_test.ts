@@ -17,15 +17,8 @@ import {
   PROTOCOL_VERSION,
   RefuseCode,
 } from "../lib/wire/protocol.ts";
-import {
-  clientArgs,
-  rawJoin,
-  readFrames,
-  spawn,
-  startServer,
-  waitClosed,
-  writeReplay,
-} from "./_fault_util.ts";
+import { clientArgs, rawJoin, readFrames, waitClosed } from "./_fault_util.ts";
+import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 import { mulberry32 } from "../lib/wire/_test_random.ts";
 
 /** Deterministic random numbers, so a failure can be replayed. */
@@ -218,7 +211,11 @@ Deno.test("1,100 hostile connections against a live server; a real client's repl
   try {
     await using server = await startServer();
     const rssBefore = rssKiB(server.pid);
-    await using client = spawn("client.ts", [...clientArgs(server, "steady"), "--replay", file]);
+    await using client = spawnEntrypoint("client.ts", [
+      ...clientArgs(server, "steady"),
+      "--replay",
+      file,
+    ]);
     await server.waitEvent({ type: "connect", client: "steady" });
     const sinkConns = [];
     for (let i = 0; i < 4; i++) {

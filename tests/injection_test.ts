@@ -18,7 +18,8 @@ import {
   PROTOCOL_VERSION,
   RefuseCode,
 } from "../lib/wire/protocol.ts";
-import { rawJoin, readFrames, spawn, startServer, writeReplay } from "./_fault_util.ts";
+import { rawJoin, readFrames } from "./_fault_util.ts";
+import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 /** Forged lines, screen clearing, line erasing, the title, OSC 52 (clipboard), bidi, C1 CSI. */
 const HOSTILE = "x\nbob pad0 A pressed\r\x1b[2J\x1b[H\x1b[1A\x1b[2K\x1b]0;owned\x07" +
@@ -46,7 +47,13 @@ function hostileSession(): Uint8Array {
 }
 
 Deno.test("padlink-server prints a hostile client's pad name, key name and goodbye reason escaped", async () => {
-  await using server = spawn("server.ts", ["--host", "127.0.0.1", "--port", "0", "--no-auth"]);
+  await using server = spawnEntrypoint("server.ts", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--no-auth",
+  ]);
   const listening = await server.stdout.waitFor((l) => l.startsWith("listening on "));
   const port = Number(/:(\d+) /.exec(listening.text)![1]);
   const { conn } = await rawJoin(port, "eve", null);
@@ -121,7 +128,7 @@ Deno.test("padlink-client prints a hostile server's refusal reason escaped", asy
   });
   const replay = await writeReplay([{ t: 0, type: "pad", pad: 0, attached: true }]);
   try {
-    await using client = spawn("client.ts", [
+    await using client = spawnEntrypoint("client.ts", [
       "--host",
       "127.0.0.1",
       "--port",
@@ -156,7 +163,7 @@ Deno.test("padlink-client prints a hostile server's goodbye reason escaped", asy
     { t: 3000, type: "pad", pad: 0, attached: false },
   ]);
   try {
-    await using client = spawn("client.ts", [
+    await using client = spawnEntrypoint("client.ts", [
       "--host",
       "127.0.0.1",
       "--port",

@@ -7,17 +7,9 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  clientArgs,
-  createNetnsPair,
-  holdingReplay,
-  netnsUnavailable,
-  type ServerProc,
-  sleep,
-  spawn,
-  startServer,
-  writeReplay,
-} from "./_fault_util.ts";
+import { sleep } from "../lib/net/deadline.ts";
+import { clientArgs, createNetnsPair, holdingReplay, netnsUnavailable } from "./_fault_util.ts";
+import { type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 const unavailable = await netnsUnavailable();
 if (unavailable) console.log(`silent-link tests skipped: ${unavailable}`);
@@ -40,7 +32,7 @@ Deno.test({
         netns: pair.serverNs,
         host: pair.serverAddr,
       });
-      await using client = spawn(
+      await using client = spawnEntrypoint(
         "client.ts",
         [...clientArgs(server, "ivy", pair.serverAddr), "--replay", file],
         { netns: pair.clientNs },
@@ -122,7 +114,7 @@ Deno.test({
         netns: pair.serverNs,
         host: pair.serverAddr,
       });
-      await using client = spawn(
+      await using client = spawnEntrypoint(
         "client.ts",
         [...clientArgs(server, "jay", pair.serverAddr), "--no-reconnect", "--replay", file],
         { netns: pair.clientNs },

@@ -30,7 +30,10 @@ Deno.test("replay: key lines without scancode get SDL's scancode of the same nam
   await using server = await startServer(["--no-auth"]);
   const client = spawnEntrypoint("client.ts", replayArgs(server.port, "typist", file));
   assert.equal((await client.exit()).code, 0, client.stderr.text);
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   const pressed = server.events().filter((e) => e.type === "key" && e.pressed);
   assert.deepEqual(pressed.map((e) => [e.key, e.scancode]), [
     ["Up", "Up"],
@@ -55,7 +58,10 @@ Deno.test("replay: a server's --json capture replays into another server as the 
   await using first = await startServer(["--no-auth"]);
   const live = spawnEntrypoint("client.ts", replayArgs(first.port, "alice", file));
   assert.equal((await live.exit()).code, 0, live.stderr.text);
-  await first.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await first.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   // The capture exactly as the server printed it: listening, connect, input with t, disconnect.
   const capture = await Deno.makeTempFile({ suffix: ".jsonl" });
   await Deno.writeTextFile(capture, first.stdout.lines.join("\n") + "\n");
@@ -67,7 +73,10 @@ Deno.test("replay: a server's --json capture replays into another server as the 
     again.stderr.text,
     /--replay .*: skipped 3 lines that are not input to replay \(listening 1, connect 1, disconnect 1\)/,
   );
-  await second.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await second.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   const strip = (e: Record<string, unknown>) => {
     const { client: _client, ...rest } = withoutTime(e);
     return rest;
@@ -113,7 +122,10 @@ Deno.test("replay: a capture of two clients is refused in one line unless --repl
     replayArgs(server.port, "x", capture, "--replay-client", "bob"),
   );
   assert.equal((await picked.exit()).code, 0, picked.stderr.text);
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   const got = server.events().filter((e) => INPUT_TYPES.includes(e.type as string));
   assert.deepEqual(got.slice(0, 2), [
     { type: "pad", client: "x", pad: 5, attached: true, name: "B" },

@@ -53,9 +53,12 @@ Deno.test("client --virtual: every button and axis name reaches the server's JSO
     "0",
     "--virtual",
     file,
-  ], HEADLESS);
+  ], { env: HEADLESS });
   assert.equal((await client.exit(30000)).code, 0, client.stderr.text);
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   const got = inputEvents(server.events());
   const want = session.map(({ t: _t, ...rest }) => rest);
   assert.deepEqual(got, want);
@@ -77,10 +80,13 @@ Deno.test("client --virtual: a pad unplugged while held is released, then detach
   const client = spawnEntrypoint(
     "client.ts",
     ["--port", String(server.port), "--no-window", "--virtual", file],
-    HEADLESS,
+    { env: HEADLESS },
   );
   assert.equal((await client.exit(30000)).code, 0, client.stderr.text);
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   const got = inputEvents(server.events());
   const detachAt = got.findIndex((e) => e.type === "pad" && e.pad === 1 && e.attached === false);
   assert.ok(detachAt > 0, JSON.stringify(got));
@@ -105,7 +111,10 @@ Deno.test("client window: keys typed into it under Xvfb reach the server", async
       "--name",
       "typist",
     ]);
-    await server.stdout.waitFor((l) => l.includes('"connect"'), 15000, "connect");
+    await server.stdout.waitFor((l) => l.includes('"connect"'), {
+      timeoutMs: 15000,
+      what: "connect",
+    });
     const window = await findWindow(display, "connected to");
     await run("xdotool", ["windowactivate", "--sync", window], display.env)
       .catch(() => run("xdotool", ["windowfocus", "--sync", window], display.env));
@@ -127,7 +136,10 @@ Deno.test("client window: keys typed into it under Xvfb reach the server", async
     client.kill("SIGTERM");
     assert.equal((await client.exit()).code, 0, client.stderr.text);
   });
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   const last = server.events().at(-1)!;
   assert.equal(last.type, "disconnect");
   assert.match(String(last.reason), /client quit/);
@@ -138,7 +150,7 @@ Deno.test("client: a missing SDL2 is one line that says how to install it", asyn
   const client = spawnEntrypoint(
     "client.ts",
     ["--port", String(server.port), "--no-window"],
-    { ...HEADLESS, PADLINK_SDL2: "/nonexistent/libSDL2.so" },
+    { env: { ...HEADLESS, PADLINK_SDL2: "/nonexistent/libSDL2.so" } },
   );
   assert.equal((await client.exit()).code, 1);
   const lines = client.stderr.text.trim().split("\n");
@@ -170,7 +182,7 @@ Deno.test("client --record writes a replay that plays back to the same server ou
     file,
     "--record",
     record,
-  ], HEADLESS);
+  ], { env: HEADLESS });
   assert.equal((await live.exit(30000)).code, 0, live.stderr.text);
   const replayed = spawnEntrypoint("client.ts", [
     "--port",
@@ -183,8 +195,7 @@ Deno.test("client --record writes a replay that plays back to the same server ou
   assert.equal((await replayed.exit()).code, 0, replayed.stderr.text);
   await server.stdout.waitFor(
     () => server.events().filter((e) => e.type === "disconnect").length === 2,
-    5000,
-    "two disconnects",
+    { timeoutMs: 5000, what: "two disconnects" },
   );
   const of = (client: string) =>
     inputEvents(server.events().filter((e) => e.client === client && e.type !== "disconnect"));

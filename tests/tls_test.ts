@@ -41,10 +41,9 @@ async function startTlsServer(configDir: string): Promise<ServerProc & { fingerp
   try {
     const line = await server.stderr.waitFor(
       (l) => l.startsWith("TLS certificate SHA-256 fingerprint: "),
-      5000,
-      "fingerprint",
+      { timeoutMs: 5000, what: "fingerprint" },
     );
-    return Object.assign(server, { fingerprint: line.split(/\s+/)[4]! });
+    return Object.assign(server, { fingerprint: line.text.split(/\s+/)[4]! });
   } catch (error) {
     await server[Symbol.asyncDispose]();
     throw error;
@@ -61,7 +60,7 @@ async function runClient(args: string[], env: Record<string, string> = {}) {
     replay,
     "--no-reconnect",
     ...args,
-  ], env);
+  ], { env });
   try {
     const status = await client.exit(20000);
     return { client, code: status.code };
