@@ -5,7 +5,8 @@
  * @module
  */
 
-import { readFirstLine, ROOT, sleep } from "./_util.ts";
+import { sleep } from "../lib/net/deadline.ts";
+import { readFirstLine, ROOT } from "./_util.ts";
 
 /** Bytes of each line the floor server writes, newline included. */
 export const FLOOR_LINE_BYTES = 71;

@@ -5,7 +5,8 @@
  */
 
 import type { LoadConfig } from "./_load.ts";
-import { readFirstLine, ROOT, withTimeout } from "./_util.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
+import { kill, readFirstLine, ROOT } from "./_util.ts";
 
 /** What a stream or paced run reports. */
 export interface LoadDone {
@@ -79,16 +80,8 @@ export class Generator implements AsyncDisposable {
   /** Stop it (idle mode ends on stdin's end) and wait for it to exit. */
   async close(): Promise<void> {
     await this.#stdin.close().catch(() => {});
-    try {
-      await withTimeout(this.child.status, 10_000);
-    } catch {
-      try {
-        this.child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await this.child.status;
-    }
+    await withDeadline(this.child.status, 10_000, () => kill(this.child, "SIGKILL"));
+    await this.child.status;
     await this.#stdout.cancel().catch(() => {});
   }
 

@@ -35,6 +35,8 @@ import {
   PROTOCOL_VERSION,
 } from "../lib/wire/protocol.ts";
 import { Pacer } from "./_pacer.ts";
+import { closeQuietly } from "../lib/net/close_quietly.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
 
 /** What the generator is asked to do. */
 export interface LoadConfig {
@@ -146,21 +148,12 @@ class RawClient {
     } catch {
       return NaN; // The server dropped us.
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ok = await Promise.race([
-      this.acked,
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ACK_TIMEOUT_MS)),
-    ]);
-    clearTimeout(timer);
+    const ok = await withDeadline(this.acked, ACK_TIMEOUT_MS, () => false);
     return ok ? performance.now() : NaN;
   }
 
   close(): void {
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(this.conn);
   }
 }
 

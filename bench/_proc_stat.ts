@@ -4,7 +4,7 @@
  * @module
  */
 
-import { sleep } from "./_util.ts";
+import { sleep } from "../lib/net/deadline.ts";
 
 /** Clock ticks per second in `/proc/<pid>/stat` (USER_HZ; 100 on Linux). */
 const CLOCK_TICKS = 100;

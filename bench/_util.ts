@@ -10,16 +10,10 @@
  * @module
  */
 
-import denoJson from "../deno.json" with { type: "json" };
+import { sleep, withDeadline } from "../lib/net/deadline.ts";
+import { entrypointCommand } from "../tools/_spawn.ts";
 
-/** The repository root, with a trailing slash. */
-export const ROOT: string = new URL("..", import.meta.url).pathname;
-
-/** The `--allow-*` flags `deno task compile:server` gives the server binary. */
-export function serverFlags(): string[] {
-  const command = (denoJson.tasks as Record<string, string>)["compile:server"] ?? "";
-  return command.split(/\s+/).filter((word) => word.startsWith("--allow-"));
-}
+export { ROOT } from "../tools/_spawn.ts";
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -65,26 +59,8 @@ export class ServerProcess implements AsyncDisposable {
 
   /** Stop with SIGTERM (SIGKILL after `timeoutMs`); resolves with its stderr. */
   async stop(timeoutMs = 5000): Promise<string> {
-    try {
-      this.child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.child.status,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          try {
-            this.child.kill("SIGKILL");
-          } catch {
-            // Already gone.
-          }
-          resolve();
-        }, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    kill(this.child, "SIGTERM");
+    await withDeadline(this.child.status, timeoutMs, () => kill(this.child, "SIGKILL"));
     await this.child.status;
     if (this.stdout) await this.stdout.cancel().catch(() => {});
     return await this.#stderr;
@@ -101,11 +77,6 @@ export class ServerProcess implements AsyncDisposable {
  */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const serverArgs = [
-    "run",
-    "--quiet",
-    ...(options.denoFlags ?? []),
-    ...serverFlags(),
-    `${ROOT}server.ts`,
     "--json",
     "--no-auth",
     "--host",
@@ -115,22 +86,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     ...(options.args ?? []),
   ];
   const toFile = options.stdout !== "piped";
-  const child = toFile
+  const child = entrypointCommand("server.ts", serverArgs, {
+    denoFlags: options.denoFlags,
     // exec keeps the pid the server's own; the shell only sets up the redirection.
-    ? new Deno.Command("sh", {
-      args: ["-c", 'exec "$0" "$@" > "$PADLINK_BENCH_OUT"', Deno.execPath(), ...serverArgs],
-      env: { PADLINK_BENCH_OUT: options.stdout, NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn()
-    : new Deno.Command(Deno.execPath(), {
-      args: serverArgs,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    wrapper: toFile ? ["sh", "-c", 'exec "$0" "$@" > "$PADLINK_BENCH_OUT"'] : undefined,
+    env: toFile ? { PADLINK_BENCH_OUT: options.stdout } : {},
+    stdout: toFile ? "null" : "piped",
+  }).spawn();
   const stderr = new Response(child.stderr).text().catch(() => "");
   try {
     if (toFile) {
@@ -141,11 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     const { line, rest } = await readFirstLine(reader, 15000);
     return new ServerProcess(child, listeningPort(line), reader, rest, stderr);
   } catch (error) {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
+    kill(child, "SIGKILL");
     await child.status;
     if (!toFile) await child.stdout.cancel().catch(() => {});
     const text = await stderr;
@@ -184,7 +142,7 @@ export async function readFirstLine(
   let buffered = new Uint8Array(0);
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const result = await withTimeout(reader.read(), deadline - performance.now());
+    const result = await withDeadline(reader.read(), deadline - performance.now());
     if (result.done) throw new Error("the stream ended before a line");
     const joined = new Uint8Array(buffered.length + result.value.length);
     joined.set(buffered);
@@ -201,18 +159,11 @@ export async function readFirstLine(
   throw new Error(`no line within ${timeoutMs} ms`);
 }
 
-/** Race `promise` against a timeout that rejects. */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${Math.round(ms)} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Resolve after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Send `signal` to `child`, ignoring a process that already exited. */
+export function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already gone.
+  }
 }

@@ -27,7 +27,8 @@ import { parseReplay } from "../lib/replay/replay.ts";
 import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise, type Summary } from "./_stats.ts";
-import { readFirstLine, ROOT, sleep, startServer } from "./_util.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
+import { readFirstLine, ROOT, startServer } from "./_util.ts";
 
 /** Bytes of each floor message. */
 const FLOOR_MESSAGE = 16;
@@ -147,7 +148,7 @@ export async function pacedRun(
     stamps[k] = performance.now();
     send(k);
   });
-  await Promise.race([done, sleep(2000)]);
+  await withDeadline(done, 2000, () => {});
   const samples: number[] = [];
   for (let k = warmup; k < total; k++) {
     if (!Number.isNaN(latencies[k]!)) samples.push(latencies[k]!);
@@ -289,7 +290,9 @@ async function padlinkRun(
         sdl.setVirtualButton(1, button, pressed);
       };
     }
-    await Promise.race([padLine, sleep(5000).then(() => Promise.reject(new Error("no pad")))]);
+    await withDeadline(padLine, 5000, () => {
+      throw new Error("no pad");
+    });
     const run = await pacedRun(pacer, warmup, count, (k) => {
       outputs.sent(k);
       inputs.sent(k);

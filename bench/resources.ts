@@ -11,7 +11,8 @@ import type { LoadConfig } from "./_load.ts";
 import { withFloor } from "./_floor.ts";
 import { cpuSeconds, cpuShare, rssKiB } from "./_proc_stat.ts";
 import { type BenchConfig, int, pct, type Row, type Section } from "./_report.ts";
-import { readFirstLine, ROOT, sleep, startServer } from "./_util.ts";
+import { sleep, withDeadline } from "../lib/net/deadline.ts";
+import { kill, readFirstLine, ROOT, startServer } from "./_util.ts";
 
 /** CPU share and RSS of an idle `_client.ts` process in `mode`. */
 async function idleClient(
@@ -38,9 +39,8 @@ async function idleClient(
   } finally {
     await stdin.close().catch(() => {});
     await stdout.cancel().catch(() => {});
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await withDeadline(child.status, 10_000, () => kill(child, "SIGKILL"));
     await child.status;
-    clearTimeout(timer);
   }
 }
 

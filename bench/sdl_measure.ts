@@ -14,8 +14,7 @@
 import process from "node:process";
 import type { InputEvent } from "../lib/input/model.ts";
 import { SdlInput, type SdlInputOptions } from "../lib/sdl2/source.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from "../lib/net/deadline.ts";
 
 /** The process's user + system CPU time so far, all threads, in ms (getrusage). */
 function cpuMs(): number {

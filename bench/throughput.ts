@@ -11,7 +11,8 @@ import { Generator } from "./_generator.ts";
 import { FLOOR_LINE_BYTES, withFloor } from "./_floor.ts";
 import { cpuSeconds } from "./_proc_stat.ts";
 import { type BenchConfig, int, pct, type Row, type Section } from "./_report.ts";
-import { sleep, startServer } from "./_util.ts";
+import { sleep } from "../lib/net/deadline.ts";
+import { startServer } from "./_util.ts";
 
 /** The goal of issue 6, in events per second for one server. */
 const GOAL = 1_000_000;

@@ -7,25 +7,11 @@
  * @module
  */
 
-import denoJson from "../deno.json" with { type: "json" };
+import { Deadline } from "../lib/net/deadline.ts";
+import { type Entrypoint, entrypointCommand, ROOT } from "./_spawn.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-
-function flags(task: "compile:server" | "compile:client"): string[] {
-  return (denoJson.tasks as Record<string, string>)[task]!.split(/\s+/).filter((w) =>
-    w.startsWith("--allow-")
-  );
-}
-
-function spawn(entry: string, args: string[], env: Record<string, string> = {}) {
-  const task = entry === "server.ts" ? "compile:server" : "compile:client";
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags(task), `${ROOT}${entry}`, ...args],
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+function spawn(entry: Entrypoint, args: string[], env: Record<string, string> = {}) {
+  return entrypointCommand(entry, args, { env }).spawn();
 }
 
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
@@ -84,9 +70,10 @@ const clientErr = (async () => {
 client.stdout.cancel();
 const clientStatus = await client.status;
 await clientErr;
-const timer = setTimeout(() => stopServer(), 3000);
-await printing;
-clearTimeout(timer);
+{
+  using _stopLate = new Deadline(3000, stopServer);
+  await printing;
+}
 stopServer();
 await server.status;
 await serverErr.catch(() => {});
