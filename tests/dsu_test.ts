@@ -14,8 +14,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Start a server with DSU on a free loopback port; returns it and the DSU address. */
 async function startDsuServer(extra: string[] = []) {
   const server = await startServer(["--no-auth", "--dsu", "127.0.0.1:0", ...extra]);
-  const line = await server.stdout.waitFor((l) => l.includes('"type":"dsu"'), 5000, "dsu record");
-  const record = JSON.parse(line) as { type: string; host: string; port: number };
+  const line = await server.stdout.waitFor((l) => l.includes('"type":"dsu"'), {
+    timeoutMs: 5000,
+    what: "dsu record",
+  });
+  const record = JSON.parse(line.text) as { type: string; host: string; port: number };
   return { server, dsu: { host: record.host, port: record.port } };
 }
 
@@ -170,7 +173,10 @@ Deno.test("DSU: Dolphin, yuzu and Cemu patterns follow a replayed session, every
   cemu.rumble(0, 0, 200);
   const status = await client.exit();
   assert.equal(status.code, 0, client.stderr.text);
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   // Slot 1 reported filled, then empty again once the client left.
   const slot1Emptied = () => {
     const ports = dolphin.packets.filter((p) => p.type === "port_info" && p.info.slot === 1);
@@ -181,11 +187,10 @@ Deno.test("DSU: Dolphin, yuzu and Cemu patterns follow a replayed session, every
   for (const c of [dolphin, yuzu, cemu]) c.stop();
   await Deno.remove(file);
 
-  await server.stderr.waitFor(
-    (l) => l.includes("DSU rumble for alice pad 0 not delivered"),
-    3000,
-    "the refused rumble",
-  );
+  await server.stderr.waitFor((l) => l.includes("DSU rumble for alice pad 0 not delivered"), {
+    timeoutMs: 3000,
+    what: "the refused rumble",
+  });
 
   const version = dolphin.packets.find((p) => p.type === "version")!;
   assert.equal(version.type === "version" && version.version, 1001);

@@ -9,7 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { createNetnsPair, netnsUnavailable, ROOT, startServer } from "./_fault_util.ts";
+import { createNetnsPair, netnsUnavailable } from "./_fault_util.ts";
+import { ROOT, startServer } from "./_util.ts";
 
 const unavailable = await netnsUnavailable();
 if (unavailable) console.log(`web off-loopback test skipped: ${unavailable}`);

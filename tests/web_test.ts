@@ -14,8 +14,11 @@ const HEADLESS = { SDL_VIDEODRIVER: "dummy" };
 /** Start the server with `--web 127.0.0.1:0`; returns it with the web view's URL. */
 async function startWebServer(args: string[] = []): Promise<ServerProc & { url: string }> {
   const server = await startServer(["--web", "127.0.0.1:0", ...args]);
-  const line = await server.stdout.waitFor((l) => l.includes('"type":"web"'), 5000, "web");
-  return Object.assign(server, { url: JSON.parse(line).url as string });
+  const line = await server.stdout.waitFor((l) => l.includes('"type":"web"'), {
+    timeoutMs: 5000,
+    what: "web",
+  });
+  return Object.assign(server, { url: JSON.parse(line.text).url as string });
 }
 
 function clientArgs(server: ServerProc, name: string): string[] {
@@ -89,9 +92,12 @@ Deno.test("web: the dashboard lights A, moves the left stick, fills a trigger an
     "0",
     "--virtual",
     file,
-  ], HEADLESS);
+  ], { env: HEADLESS });
   assert.equal((await client.exit(30000)).code, 0, client.stderr.text);
-  await server.stdout.waitFor((l) => l.includes('"disconnect"'), 5000, "disconnect");
+  await server.stdout.waitFor((l) => l.includes('"disconnect"'), {
+    timeoutMs: 5000,
+    what: "disconnect",
+  });
   // The page has seen the disconnect once the client's card is gone.
   await page.waitFor(`!document.querySelector("[data-client]")`, 5000, "the card removed");
   const log = await page.evaluate<LogEntry[]>("padlinkLog");
@@ -141,8 +147,7 @@ async function holdingClient(server: ServerProc, name: string, padName: string):
   const client = spawnEntrypoint("client.ts", [...clientArgs(server, name), "--replay", file]);
   await server.stdout.waitFor(
     (l) => l.includes('"type":"key"') && l.includes(JSON.stringify(name)),
-    10000,
-    "the held key",
+    { timeoutMs: 10000, what: "the held key" },
   );
   await Deno.remove(file);
   return client;
@@ -238,14 +243,10 @@ Deno.test("web: a WebSocket upgrade from another site's page is refused, the pag
     })`);
   const foreign = await chromium.newPage(`http://127.0.0.1:${other.addr.port}/`);
   assert.equal(await tryOpen(foreign), "closed 1006");
-  await server.stderr.waitFor(
-    (l) =>
-      l.includes(
-        `refused a WebSocket from another site's page (Origin "http://127.0.0.1:${other.addr.port}")`,
-      ),
-    5000,
-    "the refusal logged",
-  );
+  await server.stderr.waitFor((l) =>
+    l.includes(
+      `refused a WebSocket from another site's page (Origin "http://127.0.0.1:${other.addr.port}")`,
+    ), { timeoutMs: 5000, what: "the refusal logged" });
   const own = await chromium.newPage(server.url);
   assert.equal(await tryOpen(own), "open");
 });
@@ -316,8 +317,7 @@ Deno.test("web: a WebSocket consumer that stops reading is closed and does not h
   assert.equal((await flooder.exit(60000)).code, 0, flooder.stderr.text);
   await server.stderr.waitFor(
     (l) => /web: the page at .* fell \d+ messages behind; closed it/.test(l),
-    30000,
-    "the stuck page closed",
+    { timeoutMs: 30000, what: "the stuck page closed" },
   );
 
   const closedLine = server.stderr.lines.find((l) => l.includes("fell"))!;
@@ -367,8 +367,11 @@ Deno.test("web: --json announces the URL right after listening; the human output
     "--web",
     "127.0.0.1:0",
   ]);
-  const line = await human.stdout.waitFor((l) => l.startsWith("web view on "), 15000, "the URL");
-  assert.match(line, /^web view on http:\/\/127\.0\.0\.1:\d+\/$/);
+  const line = await human.stdout.waitFor((l) => l.startsWith("web view on "), {
+    timeoutMs: 15000,
+    what: "the URL",
+  });
+  assert.match(line.text, /^web view on http:\/\/127\.0\.0\.1:\d+\/$/);
 });
 
 Deno.test("web: bad --web values and --web off loopback without a token are one-line usage errors", async () => {
