@@ -21,7 +21,8 @@ import { neutralReport } from "../lib/outputs/dsu/protocol.ts";
 import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise } from "./_stats.ts";
-import { sleep, startServer } from "./_util.ts";
+import { sleep } from "../lib/net/deadline.ts";
+import { startServer } from "./_util.ts";
 import { Matcher, pacedRun, readLines, sequence } from "./latency.ts";
 
 /** A DSU client request: header, CRC, type, body (the bench's own, from the spec). */

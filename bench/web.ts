@@ -15,7 +15,8 @@ import { Matcher, readLines, sequence } from "./latency.ts";
 import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise } from "./_stats.ts";
-import { sleep, startServer } from "./_util.ts";
+import { sleep } from "../lib/net/deadline.ts";
+import { startServer } from "./_util.ts";
 
 /** In the dashboard: call the binding once per lit or un-lit button of pad 0. */
 const MARKER = `

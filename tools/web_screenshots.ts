@@ -43,7 +43,7 @@ const sessions: [string, Record<string, unknown>[]][] = [
 ];
 
 await using server = await startServer(["--no-auth", "--web", "127.0.0.1:0"]);
-const url = JSON.parse(await server.stdout.waitFor((l) => l.includes('"type":"web"'))).url;
+const url = JSON.parse((await server.stdout.waitFor((l) => l.includes('"type":"web"'))).text).url;
 const clients = [];
 for (const [name, events] of sessions) {
   const file = await writeReplay(events);
