@@ -389,3 +389,24 @@ Deno.test("web: bad --web values and --web off loopback without a token are one-
     assert.ok(proc.stderr.text.includes(message), proc.stderr.text);
   }
 });
+
+Deno.test("web: a --web port already taken is one line and exit 1, before clients could connect", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  const proc = spawnEntrypoint("server.ts", [
+    "--json",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--web",
+    `127.0.0.1:${port}`,
+  ]);
+  const status = await proc.exit();
+  assert.equal(status.code, 1, proc.stderr.text);
+  assert.deepEqual(proc.stderr.lines.filter((l) => l !== ""), [
+    `padlink-server: --web 127.0.0.1:${port}: the port is already in use; pick another`,
+  ]);
+  // The web view failed before the server listened: nothing on stdout.
+  assert.equal(proc.stdout.text, "");
+});

@@ -246,6 +246,19 @@ export async function serverMain(args: string[]): Promise<number> {
     printError(PROGRAM, dsu);
     return EXIT_FAILURE;
   }
+  // Also bound before the server, so no event can come between `listening` and its record; it
+  // needs the token now, so one is made here when none was given.
+  if (options.web && token === undefined) token = normalizeToken(generateToken());
+  const web = options.web
+    ? await startWeb(options.web, token ?? null, (message) => {
+      out.flush();
+      printError(PROGRAM, message);
+    })
+    : null;
+  if (web === undefined) {
+    await dsu?.close();
+    return EXIT_FAILURE;
+  }
   let server: PadlinkServer;
   let pairing: PairingServer | null = null;
   try {
@@ -275,6 +288,7 @@ export async function serverMain(args: string[]): Promise<number> {
     }, identity?.caDer && token ? { caDer: identity.caDer, token } : null));
   } catch (error) {
     await dsu?.close();
+    await web?.close();
     if (error instanceof Deno.errors.AddrInUse) {
       const which = identity?.caDer && token
         ? `port ${options.port} (or ${pairingPort(options.port)}, its pairing port)`
@@ -314,16 +328,8 @@ export async function serverMain(args: string[]): Promise<number> {
       printError(PROGRAM, exposedWarning(hostname, port));
     }
   }
-  if (options.web) {
-    const web = await startWeb(options.web, server, (message) => {
-      out.flush();
-      console.error(`${PROGRAM}: ${message}`);
-    });
-    if (!web) {
-      await server.close();
-      await pairing?.close();
-      return EXIT_FAILURE;
-    }
+  if (web) {
+    server.addOutput(web);
     out.write(
       options.json ? `{"type":"web","url":${JSON.stringify(web.url)}}` : `web view on ${web.url}`,
     );
@@ -369,20 +375,14 @@ export async function serverMain(args: string[]): Promise<number> {
   return status;
 }
 
-/** Start the web view as an output of `server`; null (after one clear line) when it cannot listen. */
+/** Start the web view; undefined (after one clear line) when it cannot listen. */
 async function startWeb(
   address: { hostname: string; port: number },
-  server: PadlinkServer,
+  token: string | null,
   onLog: (message: string) => void,
-): Promise<WebOutput | null> {
+): Promise<WebOutput | undefined> {
   try {
-    const web = await WebOutput.start({
-      ...address,
-      token: server.token === null ? null : normalizeToken(server.token),
-      onLog,
-    });
-    server.addOutput(web);
-    return web;
+    return await WebOutput.start({ ...address, token, onLog });
   } catch (error) {
     const where = `${address.hostname}:${address.port}`;
     if (error instanceof Deno.errors.AddrInUse) {
@@ -396,7 +396,7 @@ async function startWeb(
     } else {
       throw error;
     }
-    return null;
+    return undefined;
   }
 }
 
