@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { decode as decodePng } from "fast-png";
 import { Chromium, type Page } from "./_chromium.ts";
-import { type Proc, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import denoJson from "../deno.json" with { type: "json" };
+import { STATIC_DIR, STATIC_FILES } from "../lib/outputs/web/static_files.ts";
+import { Proc, ROOT, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 const HEADLESS = { SDL_VIDEODRIVER: "dummy" };
 
@@ -409,4 +411,56 @@ Deno.test("web: a --web port already taken is one line and exit 1, before client
   ]);
   // The web view failed before the server listened: nothing on stdout.
   assert.equal(proc.stdout.text, "");
+});
+
+Deno.test({
+  name: "web: the compiled server serves the page files from inside the binary (needs DENORT_BIN)",
+  ignore: !Deno.env.get("DENORT_BIN"),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "padlink-web-compile-" });
+    try {
+      // The compile:server task as deno.json has it, writing into a scratch folder.
+      const task = (denoJson.tasks as Record<string, string>)["compile:server"]!;
+      const words = task.split(/\s+/).slice(1);
+      words[words.indexOf("--output") + 1] = `${dir}/padlink-server`;
+      const compile = await new Deno.Command(Deno.execPath(), { args: words, cwd: ROOT })
+        .output();
+      assert.equal(compile.code, 0, new TextDecoder().decode(compile.stderr));
+      // Run it away from the checkout, so only the embedded files can be found.
+      await using server = new Proc(
+        new Deno.Command(`${dir}/padlink-server`, {
+          args: [
+            "--json",
+            "--no-auth",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--web",
+            "127.0.0.1:0",
+          ],
+          cwd: dir,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn(),
+      );
+      const line = await server.stdout.waitFor((l) => l.includes('"type":"web"'), {
+        timeoutMs: 15000,
+        what: "the web record",
+      });
+      const url = JSON.parse(line.text).url as string;
+      for (const name of STATIC_FILES) {
+        const response = await fetch(`${url}static/${name}`);
+        assert.equal(response.status, 200, name);
+        assert.deepEqual(
+          new Uint8Array(await response.arrayBuffer()),
+          await Deno.readFile(new URL(name, STATIC_DIR)),
+          name,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
