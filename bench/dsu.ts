@@ -21,7 +21,7 @@ import { neutralReport } from "../lib/outputs/dsu/protocol.ts";
 import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise } from "./_stats.ts";
-import { sleep } from "../lib/net/deadline.ts";
+import { sleep, withDeadline } from "../lib/net/deadline.ts";
 import { startServer } from "./_util.ts";
 import { Matcher, pacedRun, readLines, sequence } from "./latency.ts";
 
@@ -119,7 +119,9 @@ async function dsuRun(pacer: Pacer, warmup: number, count: number) {
   try {
     await forwarder.start();
     forwarder.push([{ type: "pad", pad: 0, attached: true, name: "bench pad" }]);
-    await Promise.race([padLine, sleep(5000).then(() => Promise.reject(new Error("no pad")))]);
+    await withDeadline(padLine, 5000, () => {
+      throw new Error("no pad");
+    });
     subscribe();
     for (let i = 0; i < 100 && padPackets === 0; i++) await sleep(20);
     if (padPackets === 0) throw new Error("no DSU packet");

@@ -15,7 +15,7 @@ import { Matcher, readLines, sequence } from "./latency.ts";
 import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise } from "./_stats.ts";
-import { sleep } from "../lib/net/deadline.ts";
+import { sleep, withDeadline } from "../lib/net/deadline.ts";
 import { startServer } from "./_util.ts";
 
 /** In the dashboard: call the binding once per lit or un-lit button of pad 0. */
@@ -69,7 +69,7 @@ export async function benchWeb(config: BenchConfig): Promise<Section> {
   let socket: WebSocket | null = null;
   using pacer = new Pacer();
   try {
-    const base = await Promise.race([url, sleep(10000).then(() => "")]);
+    const base = await withDeadline(url, 10000, () => "");
     if (!base) throw new Error("the server printed no web line");
     socket = new WebSocket(base.replace("http", "ws") + "events");
     socket.onmessage = (message) => {

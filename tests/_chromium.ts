@@ -7,6 +7,9 @@
  * @module
  */
 
+import { closeQuietly } from "../lib/net/close_quietly.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
+
 /** Flags that work on this machine (no GPU, no sandbox as root, no network). */
 const CHROMIUM_FLAGS = [
   "--headless",
@@ -91,20 +94,13 @@ export class Chromium implements AsyncDisposable {
         if (match) resolveUrl(match[1]!);
       }
     })();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const url = await Promise.race([
-        address,
-        child.status.then((status) => {
-          throw new Error(`chromium exited with ${status.code} before it listened:\n${log}`);
-        }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`chromium did not listen within 30 s:\n${log}`)),
-            30000,
-          );
-        }),
-      ]);
+      const exited = child.status.then((status) => {
+        throw new Error(`chromium exited with ${status.code} before it listened:\n${log}`);
+      });
+      const url = await withDeadline(Promise.race([address, exited]), 30000, () => {
+        throw new Error(`chromium did not listen within 30 s:\n${log}`);
+      });
       const socket = new WebSocket(url);
       await new Promise((resolve, reject) => {
         socket.onopen = resolve;
@@ -121,8 +117,6 @@ export class Chromium implements AsyncDisposable {
       await stderrDone;
       await Deno.remove(profile, { recursive: true });
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -190,11 +184,7 @@ export class Chromium implements AsyncDisposable {
 
   /** Stop Chromium and remove its profile. */
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#socket.close();
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(this.#socket);
     try {
       this.#child.kill("SIGKILL");
     } catch {
@@ -235,21 +225,20 @@ export class Page {
   /** Load `url` and wait for its load event. */
   async goto(url: string, timeoutMs = 15000): Promise<void> {
     let stop = () => {};
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const loaded = new Promise<void>((resolve, reject) => {
+    const loaded = new Promise<void>((resolve) => {
       stop = this.on("Page.loadEventFired", () => resolve());
-      timer = setTimeout(
-        () => reject(new Error(`${url} did not load in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
     });
-    try {
+    const navigated = (async () => {
       const result = await this.send("Page.navigate", { url });
       if (result.errorText) throw new Error(`cannot load ${url}: ${result.errorText}`);
       await loaded;
+    })();
+    try {
+      await withDeadline(navigated, timeoutMs, () => {
+        throw new Error(`${url} did not load in ${timeoutMs} ms`);
+      });
     } finally {
       stop();
-      clearTimeout(timer);
     }
   }
 

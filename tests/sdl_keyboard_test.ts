@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import type { InputEvent } from "../lib/input/model.ts";
 import { SdlInput } from "../lib/sdl2/source.ts";
 import { closeWindow, findWindow, retry, run, WAIT_MS, withXvfb } from "./_xvfb.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
 
 Deno.test("SdlInput window forwards X key presses with key and scancode names, no repeats", async () => {
   await withXvfb(async (display) => {
@@ -48,15 +49,9 @@ Deno.test("SdlInput window shows setTitle and reports its closing through onQuit
     assert.equal(await findWindow(display, "connected to example:7000"), window);
 
     const quit = new Promise<void>((resolve) => input.onQuit = resolve);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) =>
-      timer = setTimeout(() => reject(new Error("onQuit was not called")), WAIT_MS)
-    );
-    try {
-      closeWindow(display, window);
-      await Promise.race([quit, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    closeWindow(display, window);
+    await withDeadline(quit, WAIT_MS, () => {
+      throw new Error("onQuit was not called");
+    });
   });
 });

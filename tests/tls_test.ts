@@ -17,6 +17,7 @@ import {
 import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "../lib/trust/known_hosts.ts";
 import { derToPem, PADLINK_TLS_NAME, pemToDers } from "../lib/trust/tls.ts";
 import { type Proc, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { closeQuietly } from "../lib/net/close_quietly.ts";
 
 const REPLAY = [
   { t: 0, type: "pad", pad: 0, attached: true, name: "Pad" },
@@ -453,13 +454,7 @@ async function pump(from: Deno.Conn, to: Deno.Conn, record: Uint8Array[]): Promi
   } catch {
     // Either side went away.
   } finally {
-    for (const conn of [from, to]) {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
+    for (const conn of [from, to]) closeQuietly(conn);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   ReplayError,
   ReplayParser,
 } from "./replay.ts";
+import { withDeadline } from "../net/deadline.ts";
 
 const ATTACH0 = '{"t":0,"type":"pad","pad":0,"attached":true,"name":"Pad"}';
 
@@ -261,18 +262,10 @@ function replayOf(lines: string[]) {
 }
 
 /** Resolve `promise`, or fail after `ms` (the timer is always cleared). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(promise, ms, () => {
+    throw new Error(`${what} took over ${ms} ms`);
+  });
 }
 
 Deno.test("playReplay delivers entries in order, one batch per distinct t", async () => {

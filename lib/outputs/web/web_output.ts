@@ -23,6 +23,7 @@ import {
 } from "./access.ts";
 import { SocketQueue } from "./socket_queue.ts";
 import { loadStaticFiles, type StaticFile } from "./static_files.ts";
+import { withDeadline } from "../../net/deadline.ts";
 
 /** The web listener's port when `--web` names none. */
 export const DEFAULT_WEB_PORT = 7176;
@@ -182,12 +183,7 @@ export class WebOutput implements Output {
         this.#drop(viewer, WS_CLOSE_GOING_AWAY, "server stopping");
       }
       this.#abort.abort();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#server.finished,
-        new Promise((resolve) => timer = setTimeout(resolve, SHUTDOWN_MS)),
-      ]);
-      clearTimeout(timer);
+      await withDeadline(this.#server.finished, SHUTDOWN_MS, () => {});
     })();
     return this.#closed;
   }
