@@ -45,6 +45,19 @@ export function isSameOrigin(request: Request): boolean {
   }
 }
 
+/**
+ * Whether a request names this machine in its `Host` header: a loopback
+ * address or `localhost`, with any port. A loopback listener without a token
+ * answers only such requests, so that a site whose name was made to resolve
+ * to 127.0.0.1 (DNS rebinding) cannot read it from a browser.
+ */
+export function hasLoopbackHost(request: Request): boolean {
+  const host = request.headers.get("host");
+  if (host === null) return false;
+  const hostname = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host)?.[1];
+  return hostname !== undefined && isLoopbackHost(hostname);
+}
+
 /** The name of the cookie that holds the token for the web listener on `port`. */
 export function tokenCookieName(port: number): string {
   return `padlink_token_${port}`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  hasLoopbackHost,
   isLoopbackHost,
   isSameOrigin,
   requestToken,
@@ -87,5 +88,16 @@ Deno.test("safeNext keeps a path on this server", () => {
   assert.equal(safeNext("/overlay?pad=1"), "/overlay?pad=1");
   for (const next of [null, "", "http://evil.example/", "//evil.example/", "/\\evil", "overlay"]) {
     assert.equal(safeNext(next), "/", String(next));
+  }
+});
+
+Deno.test("hasLoopbackHost: a loopback name in Host, with or without a port; nothing else", () => {
+  for (const host of ["127.0.0.1:7176", "127.0.0.1", "localhost:7176", "[::1]:7176", "LOCALHOST"]) {
+    assert.equal(hasLoopbackHost(request({ host })), true, host);
+  }
+  for (
+    const host of ["evil.example:7176", "127.0.0.1.evil.example", "0.0.0.0:7176", "[::]:1", "x:1:2"]
+  ) {
+    assert.equal(hasLoopbackHost(request({ host })), false, host);
   }
 });

@@ -14,6 +14,7 @@ import type { ServerEvent } from "../../server/events.ts";
 import type { FeedbackCommand, Output, OutputHost } from "../../server/output.ts";
 import { FailureLimiter } from "../../trust/rate_limit.ts";
 import {
+  hasLoopbackHost,
   isLoopbackHost,
   isSameOrigin,
   requestToken,
@@ -192,6 +193,9 @@ export class WebOutput implements Output {
     request: Request,
     info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   ): Response | Promise<Response> {
+    if (this.#token === null && !hasLoopbackHost(request)) {
+      return text(403, "this web view answers only to 127.0.0.1, [::1] and localhost");
+    }
     const url = new URL(request.url);
     const { hostname, port } = info.remoteAddr;
     if (request.method === "POST" && url.pathname === "/login") {

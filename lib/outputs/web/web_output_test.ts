@@ -160,6 +160,16 @@ Deno.test("WebOutput refuses a WebSocket upgrade from another origin", async () 
   await until(() => web.viewers === 0);
 });
 
+Deno.test("WebOutput on loopback answers only to loopback names in Host (DNS rebinding)", async () => {
+  const { server, web } = await start();
+  await using _ = server;
+  const get = (host: string) =>
+    rawRequest(web.addr.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  assert.match(await get("rebound.example:7176"), /^HTTP\/1\.1 403/);
+  assert.match(await get(`localhost:${web.addr.port}`), /^HTTP\/1\.1 200/);
+  assert.match(await get(`127.0.0.1:${web.addr.port}`), /^HTTP\/1\.1 200/);
+});
+
 Deno.test("WebOutput serves the pages and their files, with a CSP and no sniffing", async () => {
   const { server, web } = await start();
   await using _ = server;
