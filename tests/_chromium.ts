@@ -9,6 +9,7 @@
 
 import { closeQuietly } from "../lib/net/close_quietly.ts";
 import { withDeadline } from "../lib/net/deadline.ts";
+import { fromBase64 } from "../lib/wire/bytes.ts";
 
 /** Flags that work on this machine (no GPU, no sandbox as root, no network). */
 const CHROMIUM_FLAGS = [
@@ -278,7 +279,7 @@ export class Page {
       });
     }
     const { data } = await this.send("Page.captureScreenshot", { format: "png" });
-    return Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0));
+    return fromBase64(data as string);
   }
 
   /** Close this tab. */

@@ -9,6 +9,7 @@
  */
 
 import dgram from "node:dgram";
+import { toHex } from "../lib/wire/bytes.ts";
 
 /** CRC-32 bit by bit, from the definition (zlib's: reflected 0xEDB88320). */
 export function crc32Bitwise(bytes: Uint8Array): number {
@@ -77,17 +78,13 @@ const SIZES: Record<number, number> = {
   0x110001: 32,
 };
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 function slotInfo(p: Uint8Array): SlotInfo {
   return {
     slot: p[20]!,
     state: p[21]!,
     model: p[22]!,
     connection: p[23]!,
-    mac: hex(p.subarray(24, 30)),
+    mac: toHex(p.subarray(24, 30)),
     battery: p[30]!,
   };
 }
@@ -101,10 +98,10 @@ export function parseServerPacket(bytes: Uint8Array, at = performance.now()): Se
   const p = bytes.slice();
   const v = new DataView(p.buffer);
   const fail = (why: string) => {
-    throw new Error(`bad DSU packet (${why}): ${hex(p)}`);
+    throw new Error(`bad DSU packet (${why}): ${toHex(p)}`);
   };
   if (p.length < 20) fail("shorter than 20 bytes");
-  if (hex(p.subarray(0, 4)) !== "44535553") fail("magic is not DSUS");
+  if (toHex(p.subarray(0, 4)) !== "44535553") fail("magic is not DSUS");
   if (v.getUint16(4, true) !== 1001) fail("version is not 1001");
   if (v.getUint16(6, true) !== p.length - 16) fail("length is not size - 16");
   const crc = v.getUint32(8, true);

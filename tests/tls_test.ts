@@ -18,6 +18,7 @@ import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "../lib/trust/kn
 import { derToPem, PADLINK_TLS_NAME, pemToDers } from "../lib/trust/tls.ts";
 import { type Proc, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 import { closeQuietly } from "../lib/net/close_quietly.ts";
+import { concatBytes } from "../lib/wire/bytes.ts";
 
 const REPLAY = [
   { t: 0, type: "pad", pad: 0, attached: true, name: "Pad" },
@@ -392,7 +393,7 @@ Deno.test("tls: the token never appears on the wire while pairing and forwarding
   ], { PADLINK_TOKEN: server.token! });
   assert.equal(code, 0, client.stderr.text);
   await server.stdout.waitFor((l) => l.includes('"disconnect"'));
-  const wire = concat([...pairingTap.captured(), ...tlsTap.captured()]);
+  const wire = concatBytes([...pairingTap.captured(), ...tlsTap.captured()]);
   const caDer = pemToDers(await Deno.readTextFile(`${serverDir.path}/server-ca.pem`))[0]!;
   assert.ok(indexOf(wire, caDer) >= 0, "the capture holds the pairing exchange");
   assert.ok(tlsTap.captured().length > 0, "and the TLS session");
@@ -420,16 +421,6 @@ async function runPairOnly(pairPort: number, token: string) {
   ]);
   assert.notEqual(code, 0, "nothing listens on the TLS port");
   return dir;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
@@ -498,7 +489,7 @@ class Proxy implements AsyncDisposable {
 
   /** Bytes that came back from the target. */
   received(): Uint8Array {
-    return concat(this.#fromTarget);
+    return concatBytes(this.#fromTarget);
   }
 
   /** Everything that passed, both directions. */

@@ -36,6 +36,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { toBase64 } from "../lib/wire/bytes.ts";
 
 /** Which binary a layer's code belongs to; `undefined` means both may use it. */
 export type Side = "client" | "server";
@@ -464,7 +465,7 @@ export async function readImportGraph(root: string): Promise<ImportGraph> {
   const source = roots.map((path) => `import ${JSON.stringify(new URL(path, base).href)};`)
     .join("\n");
   const rootModule = `data:application/typescript;base64,${
-    btoa(String.fromCharCode(...new TextEncoder().encode(source)))
+    toBase64(new TextEncoder().encode(source))
   }`;
   const config = `${root}/deno.json`;
   let hasConfig = false;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createCa } from "./certificate.ts";
 import { pair, PairingError, PairingServer, resolveClientTls } from "./pairing.ts";
 import { derToPem, PADLINK_TLS_NAME, sha256 } from "./tls.ts";
+import { concatBytes } from "../wire/bytes.ts";
 
 const TOKEN = "abcd-efgh-jkmn-pqrs";
 
@@ -27,13 +28,7 @@ async function rawExchange(port: number, nonceByte: number): Promise<Uint8Array>
       if (n === null) break;
       chunks.push(buffer.slice(0, n));
     }
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+    return concatBytes(chunks);
   } finally {
     conn.close();
   }

@@ -17,6 +17,7 @@ import { crc32 } from "node:zlib";
 export const DSU_PROTOCOL_VERSION = 1001;
 
 export { DSU_DEFAULT_PORT, DSU_SLOT_COUNT } from "./defaults.ts";
+import { toHex } from "../../wire/bytes.ts";
 import { DSU_SLOT_COUNT } from "./defaults.ts";
 
 /** `DSUS`: the magic of a packet a server sends. */
@@ -482,9 +483,9 @@ export type DecodeResult = { ok: true; request: DsuRequest } | { ok: false; reas
 
 /** A MAC address as 12 lowercase hex digits. */
 export function macToHex(mac: Uint8Array): string {
-  let hex = "";
-  for (let i = 0; i < 6; i++) hex += (mac[i] ?? 0).toString(16).padStart(2, "0");
-  return hex;
+  const six = new Uint8Array(6); // A short MAC reads as zeros.
+  six.set(mac.subarray(0, 6));
+  return toHex(six);
 }
 
 function equalBytes(a: Uint8Array, at: number, b: Uint8Array): boolean {
