@@ -6,7 +6,7 @@
  */
 
 import { sleep } from "../lib/net/deadline.ts";
-import { readFirstLine, ROOT } from "./_util.ts";
+import { readFirstLine, ROOT } from "./_server.ts";
 
 /** Bytes of each line the floor server writes, newline included. */
 export const FLOOR_LINE_BYTES = 71;

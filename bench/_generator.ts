@@ -6,7 +6,7 @@
 
 import type { LoadConfig } from "./_load.ts";
 import { withDeadline } from "../lib/net/deadline.ts";
-import { kill, readFirstLine, ROOT } from "./_util.ts";
+import { kill, readFirstLine, ROOT } from "./_server.ts";
 
 /** What a stream or paced run reports. */
 export interface LoadDone {

@@ -1,5 +1,5 @@
 /**
- * The worker behind {@linkcode Pacer} in `_util.ts`: it posts tick numbers
+ * The worker behind {@linkcode Pacer} in `_pacer.ts`: it posts tick numbers
  * at absolute deadlines `start + k / rateHz`, sleeping in `Atomics.wait`
  * between them, and posts -1 when done. Cell 1 of the shared control array
  * set to 1 stops it early.

@@ -22,7 +22,7 @@ import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise } from "./_stats.ts";
 import { sleep, withDeadline } from "../lib/net/deadline.ts";
-import { startServer } from "./_util.ts";
+import { startServer } from "./_server.ts";
 import { Matcher, pacedRun, readLines, sequence } from "./latency.ts";
 
 /** A DSU client request: header, CRC, type, body (the bench's own, from the spec). */

@@ -28,7 +28,7 @@ import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise, type Summary } from "./_stats.ts";
 import { withDeadline } from "../lib/net/deadline.ts";
-import { readFirstLine, ROOT, startServer } from "./_util.ts";
+import { readFirstLine, ROOT, startServer } from "./_server.ts";
 
 /** Bytes of each floor message. */
 const FLOOR_MESSAGE = 16;

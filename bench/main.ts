@@ -21,7 +21,7 @@ import { benchResources } from "./resources.ts";
 import { benchWeb } from "./web.ts";
 import { benchDsu } from "./dsu.ts";
 import { type BenchConfig, machine, renderTable, type Section } from "./_report.ts";
-import { ROOT } from "./_util.ts";
+import { ROOT } from "./_server.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -12,7 +12,7 @@ import { withFloor } from "./_floor.ts";
 import { cpuSeconds, cpuShare, rssKiB } from "./_proc_stat.ts";
 import { type BenchConfig, int, pct, type Row, type Section } from "./_report.ts";
 import { sleep, withDeadline } from "../lib/net/deadline.ts";
-import { kill, readFirstLine, ROOT, startServer } from "./_util.ts";
+import { kill, readFirstLine, ROOT, startServer } from "./_server.ts";
 
 /** CPU share and RSS of an idle `_client.ts` process in `mode`. */
 async function idleClient(

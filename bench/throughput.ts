@@ -12,7 +12,7 @@ import { FLOOR_LINE_BYTES, withFloor } from "./_floor.ts";
 import { cpuSeconds } from "./_proc_stat.ts";
 import { type BenchConfig, int, pct, type Row, type Section } from "./_report.ts";
 import { sleep } from "../lib/net/deadline.ts";
-import { startServer } from "./_util.ts";
+import { startServer } from "./_server.ts";
 
 /** The goal of issue 6, in events per second for one server. */
 const GOAL = 1_000_000;

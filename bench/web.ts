@@ -16,7 +16,7 @@ import { Pacer } from "./_pacer.ts";
 import { type BenchConfig, type Row, type Section, us } from "./_report.ts";
 import { summarise } from "./_stats.ts";
 import { sleep, withDeadline } from "../lib/net/deadline.ts";
-import { startServer } from "./_util.ts";
+import { startServer } from "./_server.ts";
 
 /** In the dashboard: call the binding once per lit or un-lit button of pad 0. */
 const MARKER = `

@@ -10,7 +10,7 @@ import { PadlinkConnection } from "../lib/client/client.ts";
 import type { InputEvent } from "../lib/input/model.ts";
 import type { BenchConfig, Row, Section } from "./_report.ts";
 import { sleep } from "../lib/net/deadline.ts";
-import { startServer } from "./_util.ts";
+import { startServer } from "./_server.ts";
 
 /** Wire sizes of other tools per state update, as quoted in the project reference. */
 const QUOTED = "quoted, per state: tutorial ~21 B (sent continuously), XInput 12 B, " +

@@ -1,7 +1,7 @@
 /**
  * Starting the real `padlink-server` entrypoint as a process for the
- * benchmark sections, and reading the first line of its output (with the
- * timing helpers that needs).
+ * benchmark sections (through `tools/_spawn.ts`), and reading the first line
+ * of a process's output.
  *
  * The other shared pieces have their own modules: `_report.ts` (the table's
  * rows, sections and cell formats), `_stats.ts` (percentiles), `_proc_stat.ts`
