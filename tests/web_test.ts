@@ -224,6 +224,19 @@ Deno.test("web: the overlay draws one pad and the chosen keys on a transparent b
   const bodyX = Math.round(box.x + box.width / 2);
   const bodyY = Math.round(box.y + box.height * 0.6);
   assert.equal(alpha(bodyX, bodyY), 255, `the pad's body at ${bodyX},${bodyY} is not opaque`);
+
+  // scale= sizes it: 400 px wide at scale 1, 200 at 0.5.
+  assert.equal(box.width, 400);
+  await page.goto(`${server.url}overlay?client=${name}&pad=0&scale=0.5`);
+  await page.waitFor(
+    `document.querySelector('.overlay-pad [data-button="a"].on')`,
+    10000,
+    "A lit at scale 0.5",
+  );
+  assert.equal(
+    await page.evaluate(`document.querySelector(".overlay-pad svg").getBoundingClientRect().width`),
+    200,
+  );
 });
 
 Deno.test("web: a WebSocket upgrade from another site's page is refused, the page's own is not", async () => {
