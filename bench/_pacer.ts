@@ -5,6 +5,8 @@
  * @module
  */
 
+import { Deadline } from "../lib/net/deadline.ts";
+
 /**
  * Calls `onTick` about `rateHz` times a second from a worker that sleeps in
  * `Atomics.wait` between absolute deadlines (Deno's timers cannot tick at
@@ -30,9 +32,9 @@ export class Pacer {
   run(rateHz: number, count: number, maxMs: number, onTick: (tick: number) => void) {
     return new Promise<number>((resolve) => {
       let ticks = 0;
-      const timer = setTimeout(() => finish(), maxMs);
+      const deadline = new Deadline(maxMs, () => finish());
       const finish = () => {
-        clearTimeout(timer);
+        deadline.cancel();
         Atomics.store(this.#control, 1, 1);
         Atomics.notify(this.#control, 0);
         resolve(ticks);

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { withDeadline } from "../lib/net/deadline.ts";
+
 const [base, token] = Deno.args as [string, string];
 
 async function get(path: string, headers: Record<string, string> = {}) {
@@ -37,23 +39,15 @@ async function login(given: string, next: string) {
   };
 }
 
-function socket(query: string): Promise<string> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(base.replace("http", "ws") + "events" + query);
-    const timer = setTimeout(() => {
-      resolve("no answer");
-      ws.close();
-    }, 5000);
-    ws.onmessage = (message) => {
-      clearTimeout(timer);
-      resolve(`message ${JSON.parse(message.data as string).type}`);
-      ws.close();
-    };
-    ws.onerror = () => {
-      clearTimeout(timer);
-      resolve("refused");
-    };
+async function socket(query: string): Promise<string> {
+  const ws = new WebSocket(base.replace("http", "ws") + "events" + query);
+  const answer = new Promise<string>((resolve) => {
+    ws.onmessage = (message) => resolve(`message ${JSON.parse(message.data as string).type}`);
+    ws.onerror = () => resolve("refused");
   });
+  const result = await withDeadline(answer, 5000, () => "no answer");
+  ws.close();
+  return result;
 }
 
 const wrong = token.replace(/[0-9a-z]$/, (c) => (c === "a" ? "b" : "a"));

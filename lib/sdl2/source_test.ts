@@ -10,6 +10,7 @@ import {
 } from "../input/model.ts";
 import { Sdl2NotFoundError } from "./library.ts";
 import { SdlInput } from "./source.ts";
+import { withDeadline } from "../net/deadline.ts";
 
 Deno.env.set("SDL_VIDEODRIVER", "dummy");
 
@@ -29,24 +30,22 @@ class Recorder {
 
   /** The index of the first event at or after `from` that matches; rejects after 2 s. */
   waitFor(what: string, match: (event: InputEvent) => boolean, from = 0): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
+    let check = () => {};
+    const found = new Promise<number>((resolve) => {
+      check = () => {
         const index = this.events.findIndex((event, i) => i >= from && match(event));
         if (index < 0) return;
-        clearTimeout(timer);
         this.#listeners.delete(check);
         resolve(index);
       };
-      const timer = setTimeout(() => {
-        this.#listeners.delete(check);
-        reject(
-          new Error(
-            `Timed out waiting for ${what}; got ${JSON.stringify(this.events.slice(from))}`,
-          ),
-        );
-      }, WAIT_MS);
       this.#listeners.add(check);
       check();
+    });
+    return withDeadline(found, WAIT_MS, () => {
+      this.#listeners.delete(check);
+      throw new Error(
+        `Timed out waiting for ${what}; got ${JSON.stringify(this.events.slice(from))}`,
+      );
     });
   }
 

@@ -5,6 +5,7 @@ import { formatJson } from "../format.ts";
 import denoJson from "../../../deno.json" with { type: "json" };
 import { STATIC_DIR, STATIC_FILES } from "./static_files.ts";
 import { WebAccessError, WebOutput } from "./web_output.ts";
+import { withDeadline } from "../../net/deadline.ts";
 
 const TOKEN = "k7q2-m9xd-3fpa-wz8c";
 
@@ -54,12 +55,7 @@ async function viewer(web: WebOutput) {
         if (performance.now() > deadline) {
           throw new Error(`only ${messages.length} of ${count} messages: ${messages.join("\n")}`);
         }
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await new Promise<void>((wake) => {
-          waiters.push(wake);
-          timer = setTimeout(wake, 50);
-        });
-        clearTimeout(timer);
+        await withDeadline(new Promise<void>((wake) => waiters.push(wake)), 50, () => {});
       }
       return messages;
     },
