@@ -56,7 +56,16 @@ export {
 export { Forwarder, type ForwarderEnd, type ForwarderOptions } from "./client/forwarder.ts";
 export { parseReplay, playReplay, type ReplayEntry, ReplayError } from "./replay/replay.ts";
 export { Recorder, replayLine } from "./replay/recorder.ts";
-export { formatHuman, formatJson, LineWriter } from "./outputs/format.ts";
+export { formatHuman, formatJson } from "./outputs/format.ts";
+export {
+  type ByteWriter,
+  type CloseReport,
+  DeliveryQueue,
+  type DeliveryQueueOptions,
+  type OutputNote,
+  StreamOutput,
+  type StreamOutputOptions,
+} from "./outputs/mod.ts";
 export { WebOutput, type WebOutputOptions } from "./outputs/web/web_output.ts";
 export { SdlInput, type SdlInputOptions } from "./sdl2/source.ts";
 export { Sdl2NotFoundError } from "./sdl2/library.ts";

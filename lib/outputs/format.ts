@@ -1,13 +1,14 @@
 /**
  * How the server shows events: a human-readable line (`alice pad0 A
  * pressed`) or a JSON line with the stable key order of the JSON-lines
- * contract in the README.
+ * contract in the README; and the gap line an output writes where it had to
+ * drop events.
  *
  * @module
  */
 
 import type { AxisName, ButtonName } from "../input/model.ts";
-import type { ServerEvent } from "../server/server.ts";
+import type { ServerEvent } from "../server/events.ts";
 import { jsonString, safeText } from "../wire/safe_text.ts";
 
 /** How each button reads in human output. */
@@ -136,63 +137,29 @@ export function formatJson(event: ServerEvent): string {
   }
 }
 
-/** Something a {@linkcode LineWriter} can write to synchronously. */
-export interface SyncWriter {
-  /** Write some of `bytes`, blocking; returns how many were written. */
-  writeSync(bytes: Uint8Array): number;
+/**
+ * The line in text output where events had to be dropped because the reader
+ * fell too far behind.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatGapHuman } from "./format.ts";
+ * if (formatGapHuman(3) !== "gap: 3 events dropped (output too slow)") throw new Error();
+ * ```
+ */
+export function formatGapHuman(dropped: number): string {
+  return `gap: ${dropped} event${dropped === 1 ? "" : "s"} dropped (output too slow)`;
 }
 
 /**
- * Buffers lines and writes them in large chunks: one write per burst of
- * events instead of one per line. A burst ends at the next microtask, so a
- * line is never held back longer than the current batch of frames.
+ * The JSON line where events had to be dropped: `{"type":"gap","dropped":N}`.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatGapJson } from "./format.ts";
+ * if (formatGapJson(3) !== '{"type":"gap","dropped":3}') throw new Error();
+ * ```
  */
-export class LineWriter {
-  readonly #target: SyncWriter;
-  readonly #limit: number;
-  readonly #encoder = new TextEncoder();
-  #buffer = "";
-  #scheduled = false;
-  #failed = false;
-
-  /** Write to `target`, flushing early whenever `limit` characters are buffered. */
-  constructor(target: SyncWriter, limit = 64 * 1024) {
-    this.#target = target;
-    this.#limit = limit;
-  }
-
-  /** Queue one line (a newline is added). */
-  write(line: string): void {
-    this.#buffer += line + "\n";
-    if (this.#buffer.length >= this.#limit) {
-      this.flush();
-    } else if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  /** Write out everything buffered now. */
-  flush(): void {
-    this.#scheduled = false;
-    if (this.#buffer === "") return;
-    const bytes = this.#encoder.encode(this.#buffer);
-    this.#buffer = "";
-    if (this.#failed) return;
-    try {
-      let offset = 0;
-      while (offset < bytes.length) offset += this.#target.writeSync(bytes.subarray(offset));
-    } catch (error) {
-      this.#failed = true;
-      this.onError(error);
-    }
-  }
-
-  /**
-   * Called once when a write fails (for example the reader of a pipe went
-   * away); later lines are dropped. By default the error is rethrown.
-   */
-  onError: (error: unknown) => void = (error) => {
-    throw error;
-  };
+export function formatGapJson(dropped: number): string {
+  return `{"type":"gap","dropped":${dropped}}`;
 }

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
-import { AXIS_LABELS, BUTTON_LABELS, formatHuman, formatJson, LineWriter } from "./format.ts";
+import {
+  AXIS_LABELS,
+  BUTTON_LABELS,
+  formatGapHuman,
+  formatGapJson,
+  formatHuman,
+  formatJson,
+} from "./format.ts";
 import { AXIS_NAMES, BUTTON_NAMES } from "../input/model.ts";
-import type { ServerEvent } from "../server/server.ts";
+import type { ServerEvent } from "../server/events.ts";
 
 /** One event of every type, with the object its JSON line must parse to (in key order). */
 const EVERY_EVENT: [ServerEvent, string, Record<string, unknown>][] = [
@@ -227,90 +234,9 @@ Deno.test("formatJson writes a pad attached without a name with an empty name", 
   });
 });
 
-/** A SyncWriter that records each write; it may accept at most `maxPerCall` bytes a call. */
-class RecordingWriter {
-  readonly calls: Uint8Array[] = [];
-  constructor(readonly maxPerCall = Infinity, readonly failAfter = Infinity) {}
-  writeSync(bytes: Uint8Array): number {
-    if (this.calls.length >= this.failAfter) throw new Deno.errors.BrokenPipe("reader went away");
-    const n = Math.min(bytes.length, this.maxPerCall);
-    this.calls.push(bytes.slice(0, n));
-    return n;
-  }
-  text(): string {
-    const all = new Uint8Array(this.calls.reduce((n, c) => n + c.length, 0));
-    let offset = 0;
-    for (const call of this.calls) {
-      all.set(call, offset);
-      offset += call.length;
-    }
-    return new TextDecoder().decode(all);
-  }
-}
-
-Deno.test("LineWriter writes a burst of lines in one write on the next microtask", async () => {
-  const target = new RecordingWriter();
-  const writer = new LineWriter(target);
-  const lines = Array.from({ length: 1000 }, (_, i) => `line ${i} ✓`);
-  for (const line of lines) writer.write(line);
-  assert.equal(target.calls.length, 0, "nothing is written synchronously");
-  await Promise.resolve();
-  assert.equal(target.calls.length, 1);
-  assert.equal(target.text(), lines.join("\n") + "\n");
-
-  // The next burst is another single write.
-  writer.write("later");
-  writer.write("still later");
-  await Promise.resolve();
-  assert.equal(target.calls.length, 2);
-  assert.equal(new TextDecoder().decode(target.calls[1]), "later\nstill later\n");
-});
-
-Deno.test("LineWriter flushes early at its limit and still uses few writes", async () => {
-  const target = new RecordingWriter();
-  const limit = 1000;
-  const writer = new LineWriter(target, limit);
-  const lines = Array.from({ length: 2000 }, (_, i) => `{"type":"button","n":${i}}`);
-  for (const line of lines) writer.write(line);
-  await Promise.resolve();
-  const expected = lines.join("\n") + "\n";
-  assert.equal(target.text(), expected);
-  const most = Math.ceil(expected.length / limit) + 1;
-  assert.ok(target.calls.length <= most, `${target.calls.length} writes for ${lines.length} lines`);
-  assert.ok(target.calls.length > 1, "the limit forced early writes");
-});
-
-Deno.test("LineWriter finishes partial writes in order", () => {
-  const target = new RecordingWriter(7);
-  const writer = new LineWriter(target);
-  const lines = ["ジョイパッド pressed", "🎮🎮🎮", "plain"];
-  for (const line of lines) writer.write(line);
-  writer.flush();
-  assert.ok(target.calls.length > 3);
-  assert.equal(target.text(), lines.join("\n") + "\n");
-  // An explicit flush leaves nothing for the microtask.
-  writer.flush();
-  assert.equal(target.text(), lines.join("\n") + "\n");
-});
-
-Deno.test("LineWriter reports a failed write once and drops later lines", async () => {
-  const target = new RecordingWriter(Infinity, 1);
-  const writer = new LineWriter(target);
-  const errors: unknown[] = [];
-  writer.onError = (error) => errors.push(error);
-  writer.write("first");
-  await Promise.resolve();
-  writer.write("second");
-  await Promise.resolve();
-  writer.write("third");
-  writer.flush();
-  assert.equal(target.text(), "first\n");
-  assert.equal(errors.length, 1);
-  assert.ok(errors[0] instanceof Deno.errors.BrokenPipe);
-});
-
-Deno.test("LineWriter rethrows a failed write by default", () => {
-  const writer = new LineWriter(new RecordingWriter(Infinity, 0));
-  writer.write("lost");
-  assert.throws(() => writer.flush(), Deno.errors.BrokenPipe);
+Deno.test("formatGapHuman and formatGapJson say how many events were dropped", () => {
+  assert.equal(formatGapHuman(1), "gap: 1 event dropped (output too slow)");
+  assert.equal(formatGapHuman(1234), "gap: 1234 events dropped (output too slow)");
+  assert.deepEqual(JSON.parse(formatGapJson(1234)), { type: "gap", dropped: 1234 });
+  assert.equal(formatGapJson(7), '{"type":"gap","dropped":7}');
 });

@@ -1,10 +1,17 @@
 /**
- * Where server events go: human text lines and JSON lines (`format.ts`),
- * the DSU server for emulators (`dsu/`) and the live web view (`web/`).
+ * Where server events go. Every output takes events through the server's
+ * `Output` seam and keeps its own bounded queue, so a slow consumer never
+ * stalls the server or the other outputs; past its bound an output drops
+ * and then reports the gap. {@linkcode DeliveryQueue} is that queue.
+ * Text and JSON lines on stdout ({@linkcode StreamOutput}, formatted by
+ * `format.ts`), the DSU server for emulators (`dsu/`) and the live web
+ * view (`web/`).
  *
  * @module
  */
 
+export * from "./delivery_queue.ts";
 export * from "./format.ts";
 export * from "./dsu/mod.ts";
+export * from "./stream_output.ts";
 export * from "./web/mod.ts";
