@@ -10,7 +10,7 @@ import { generateToken, normalizeToken } from "../trust/auth.ts";
 import type { ServerIdentity } from "../trust/certificate.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
 import { pairingPort, PairingServer } from "../trust/pairing.ts";
-import { formatHuman, formatJson, LineWriter } from "../outputs/format.ts";
+import { DEFAULT_OUTPUT_QUEUE, StreamOutput } from "../outputs/stream_output.ts";
 import { isLoopbackHost } from "../outputs/web/access.ts";
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, WebOutput } from "../outputs/web/web_output.ts";
 import {
@@ -18,7 +18,6 @@ import {
   DEFAULT_PORT,
   DEFAULT_TIMEOUT_MS,
   PadlinkServer,
-  type ServerEvent,
   type ServerOptions,
 } from "../server/server.ts";
 import {
@@ -54,6 +53,8 @@ Options:
   --host ADDR         interface to listen on (default 0.0.0.0, all IPv4 interfaces)
   --port N            TCP port, 0 = any free port (default ${DEFAULT_PORT})
   --json              write JSON lines on stdout (messages go to stderr)
+  --output-queue N    events held for a stdout reader that falls behind; past N they are
+                      dropped and a gap line says how many (default ${DEFAULT_OUTPUT_QUEUE})
   --token T           token clients must prove (default: PADLINK_TOKEN, else a random one)
   --no-auth           accept clients without a token
   --timeout MS        drop a client after MS without traffic (default ${DEFAULT_TIMEOUT_MS})
@@ -93,6 +94,8 @@ export interface ServerCliOptions {
   web: { hostname: string; port: number } | null;
   /** `--dsu` and `--dsu-slots`, or null. */
   dsu: DsuCliOptions | null;
+  /** `--output-queue`: events held for a slow stdout reader before dropping. */
+  outputQueue: number;
 }
 
 /**
@@ -144,6 +147,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     web: { type: "string" },
     dsu: { type: "string" },
     "dsu-slots": { type: "string" },
+    "output-queue": { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean" },
   });
@@ -197,6 +201,9 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     maxClients: values["max-clients"] === undefined
       ? DEFAULT_MAX_CLIENTS
       : Math.floor(parseNumber(values["max-clients"], "--max-clients", 1, 100000)),
+    outputQueue: values["output-queue"] === undefined
+      ? DEFAULT_OUTPUT_QUEUE
+      : Math.floor(parseNumber(values["output-queue"], "--output-queue", 1, 10_000_000)),
   };
 }
 
@@ -205,16 +212,15 @@ export async function serverMain(args: string[]): Promise<number> {
   const commandLine = await readCommandLine(PROGRAM, SERVER_HELP, () => parseServerArgs(args));
   if ("exitStatus" in commandLine) return commandLine.exitStatus;
   const options = commandLine.options;
-  const out = new LineWriter(Deno.stdout);
-  const format = options.json ? formatJson : formatHuman;
-  const note = (message: string) => {
-    if (options.json) {
-      out.flush();
-      console.error(message);
-    } else {
-      out.write(message);
-    }
-  };
+  // Events and the program's own lines leave through one queue, written
+  // asynchronously: a reader that stops reading never stalls the server.
+  let stopForStdout: (error: unknown) => void = () => {};
+  const out = new StreamOutput({
+    json: options.json,
+    queueLimit: options.outputQueue,
+    onError: (error) => stopForStdout(error),
+  });
+  const note = (message: string) => out.note(message);
   let identity: ServerIdentity | null = null;
   let identityDir = "";
   let token = options.token;
@@ -237,10 +243,7 @@ export async function serverMain(args: string[]): Promise<number> {
   }
   // Bound before the server listens, so its record follows `listening` directly.
   const dsu = options.dsu
-    ? await startDsu(options.dsu, (message) => {
-      out.flush();
-      printError(PROGRAM, message);
-    })
+    ? await startDsu(options.dsu, (message) => printError(PROGRAM, message))
     : null;
   if (typeof dsu === "string") {
     printError(PROGRAM, dsu);
@@ -250,10 +253,7 @@ export async function serverMain(args: string[]): Promise<number> {
   // needs the token now, so one is made here when none was given.
   if (options.web && token === undefined) token = normalizeToken(generateToken());
   const web = options.web
-    ? await startWeb(options.web, token ?? null, (message) => {
-      out.flush();
-      printError(PROGRAM, message);
-    })
+    ? await startWeb(options.web, token ?? null, (message) => printError(PROGRAM, message))
     : null;
   if (web === undefined) {
     await dsu?.close();
@@ -278,13 +278,7 @@ export async function serverMain(args: string[]): Promise<number> {
       timeoutMs: options.timeoutMs,
       heartbeatMs: Math.max(20, Math.floor(options.timeoutMs / 4)),
       maxClients: options.maxClients,
-      onEvent: (event: ServerEvent) => {
-        out.write(format(event));
-      },
-      onLog: (message) => {
-        out.flush();
-        printError(PROGRAM, message);
-      },
+      onLog: (message) => printError(PROGRAM, message),
     }, identity?.caDer && token ? { caDer: identity.caDer, token } : null));
   } catch (error) {
     await dsu?.close();
@@ -315,24 +309,19 @@ export async function serverMain(args: string[]): Promise<number> {
     }
     throw error;
   }
+  server.addOutput(out); // First, so `listening` is its first line.
   if (dsu) {
     server.addOutput(dsu);
     const { hostname, port } = dsu.addr;
-    out.write(
-      options.json
-        ? JSON.stringify({ type: "dsu", host: hostname, port })
-        : `DSU (cemuhook) for emulators on ${hostname}:${port}`,
-    );
-    if (!isLoopbackHost(hostname)) {
-      out.flush();
-      printError(PROGRAM, exposedWarning(hostname, port));
-    }
+    out.note({
+      text: `DSU (cemuhook) for emulators on ${hostname}:${port}`,
+      json: { type: "dsu", host: hostname, port },
+    });
+    if (!isLoopbackHost(hostname)) printError(PROGRAM, exposedWarning(hostname, port));
   }
   if (web) {
     server.addOutput(web);
-    out.write(
-      options.json ? `{"type":"web","url":${JSON.stringify(web.url)}}` : `web view on ${web.url}`,
-    );
+    out.note({ text: `web view on ${web.url}`, json: { type: "web", url: web.url } });
   }
   if (server.token !== null) {
     note(
@@ -359,7 +348,7 @@ export async function serverMain(args: string[]): Promise<number> {
     }
   }
   let status = 0;
-  out.onError = (error) => {
+  stopForStdout = (error) => {
     const why = error instanceof Deno.errors.BrokenPipe
       ? "the program reading it went away"
       : (error as Error).message;
@@ -371,7 +360,16 @@ export async function serverMain(args: string[]): Promise<number> {
   await server.finished;
   await pairing?.close();
   removeSignals();
-  out.flush();
+  // The server closed its outputs with a deadline; a reader that never came
+  // back loses what was still queued, and is told so here.
+  const written = await out.finish();
+  if (!written.complete && status === 0) {
+    printError(
+      PROGRAM,
+      `stdout was not read in time; ${written.abandoned} queued lines were not written`,
+    );
+    status = EXIT_FAILURE;
+  }
   return status;
 }
 

@@ -38,7 +38,7 @@ class TestWriter implements ByteWriter {
 }
 
 function key(n: number): ServerEvent {
-  return { type: "key", client: "alice", key: `K${n}`, scancode: "A", pressed: n % 2 === 0 };
+  return { type: "key", client: "alice", t: n, key: `K${n}`, scancode: "A", pressed: n % 2 === 0 };
 }
 
 Deno.test("StreamOutput writes JSON lines and the program's records in one order", async () => {
@@ -54,7 +54,7 @@ Deno.test("StreamOutput writes JSON lines and the program's records in one order
   assert.deepEqual(writer.lines(), [
     '{"type":"listening","host":"::","port":7175,"auth":false,"protocol":1}',
     '{"type":"web","url":"http://x/"}',
-    '{"type":"key","client":"alice","key":"K0","scancode":"A","pressed":true}',
+    '{"type":"key","client":"alice","t":0,"key":"K0","scancode":"A","pressed":true}',
   ]);
   assert.deepEqual(messages, ["token: abcd-efgh (for people only)"]);
   assert.equal(writer.calls.length, 1, "one burst, one write");
