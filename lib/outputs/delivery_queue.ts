@@ -88,6 +88,7 @@ export class DeliveryQueue<T> {
   #pendingDrops = 0;
   #droppedTotal = 0;
   #dropping = false;
+  /** The drain loop, while it runs; cleared by the loop itself when it finds nothing to do. */
   #draining: Promise<void> | null = null;
   #closed = false;
   /** Delivery stopped: it failed, or close gave up at its deadline. */
@@ -187,42 +188,54 @@ export class DeliveryQueue<T> {
     // The loop starts on a microtask, so a burst of pushes from one network
     // read goes out in one batch.
     if (this.#draining) return;
-    this.#draining = Promise.resolve().then(() => this.#drain()).finally(() => {
-      this.#draining = null;
-    });
+    this.#draining = this.#drain();
   }
 
   async #drain(): Promise<void> {
-    while (!this.#stopped) {
-      if (this.#dropping && this.length <= this.#resumeAt) this.#flushGap();
-      const waiting = this.#items.length - this.#head;
-      if (waiting === 0) return;
-      const end = this.#head + Math.min(waiting, this.#maxBatch);
-      const batch = this.#items.slice(this.#head, end);
-      this.#head = end;
-      if (this.#head === this.#items.length) {
-        this.#items = [];
-        this.#head = 0;
-      } else if (this.#head > 65536 && this.#head * 2 > this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#head = 0;
-      }
-      this.#inFlight = batch.length;
-      try {
-        await this.#deliver(batch);
-      } catch (error) {
-        if (this.#stopped) return; // Given up at close already.
-        this.#stopped = true;
-        this.#failed = true;
+    await Promise.resolve();
+    try {
+      while (!this.#stopped) {
+        if (this.#dropping && this.length <= this.#resumeAt) this.#flushGap();
+        const batch = this.#takeBatch();
+        if (batch.length === 0) return;
+        this.#inFlight = batch.length;
+        try {
+          await this.#deliver(batch);
+        } catch (error) {
+          if (this.#stopped) return; // Given up at close already.
+          this.#stopped = true;
+          this.#failed = true;
+          this.#inFlight = 0;
+          this.#abandoned += batch.length + this.#items.length - this.#head;
+          this.#items = [];
+          this.#head = 0;
+          this.#onError(error);
+          return;
+        }
         this.#inFlight = 0;
-        this.#abandoned += batch.length + this.#items.length - this.#head;
-        this.#items = [];
-        this.#head = 0;
-        this.#onError(error);
-        return;
       }
-      this.#inFlight = 0;
+    } finally {
+      // Runs in the same turn as the loop's last look at the queue (this is
+      // one async function), so an item pushed after it starts a new loop.
+      this.#draining = null;
     }
+  }
+
+  /** Take up to `maxBatch` waiting items, oldest first. */
+  #takeBatch(): T[] {
+    const waiting = this.#items.length - this.#head;
+    if (waiting === 0) return [];
+    const end = this.#head + Math.min(waiting, this.#maxBatch);
+    const batch = this.#items.slice(this.#head, end);
+    this.#head = end;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 65536 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return batch;
   }
 
   /** Queue the gap item for drops not reported yet, and take items again. */

@@ -52,6 +52,23 @@ Deno.test("DeliveryQueue delivers every item in order, batching a burst", async 
   assert.deepEqual(await queue.close(1000), { complete: true, abandoned: 0 });
 });
 
+Deno.test("DeliveryQueue delivers an item pushed at any moment while its loop winds down", async () => {
+  // Whatever the number of microtask turns between the last delivery and
+  // the next push, that push is delivered without any further push.
+  for (let turns = 0; turns < 30; turns++) {
+    const consumer = new GatedConsumer(true);
+    const queue = queueFor(consumer, 100);
+    queue.push(0);
+    let chain = Promise.resolve();
+    for (let i = 0; i < turns; i++) chain = chain.then(() => {});
+    await chain;
+    queue.push(1);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(consumer.items, [0, 1], `pushed after ${turns} turns`);
+    await queue.close(1000);
+  }
+});
+
 Deno.test("DeliveryQueue holds at most its limit while the consumer is stuck", async () => {
   const consumer = new GatedConsumer();
   const queue = queueFor(consumer, 10);
