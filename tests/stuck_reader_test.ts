@@ -7,47 +7,32 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  compileFlags,
-  LineCollector,
-  ROOT,
-  spawnEntrypoint,
-  withoutTime,
-  writeReplay,
-} from "./_util.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
+import { entrypointCommand } from "../tools/_spawn.ts";
+import { Lines, spawnEntrypoint, withoutTime, writeReplay } from "./_util.ts";
 
 /** `server.ts --json` with a stdout the test reads only when it wants to. */
 class PausedServer implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
-  readonly stderr: LineCollector;
+  readonly stderr: Lines;
   readonly lines: string[] = [];
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #decoder = new TextDecoder();
   #partial = "";
   #ended = false;
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
 
   constructor(args: string[]) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        ...compileFlags("compile:server"),
-        `${ROOT}server.ts`,
-        "--json",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--no-auth",
-        ...args,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.stderr = new LineCollector(this.child.stderr);
+    this.child = entrypointCommand("server.ts", [
+      "--json",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-auth",
+      ...args,
+    ]).spawn();
+    this.stderr = new Lines(this.child.stderr);
     this.#reader = this.child.stdout.getReader();
   }
 
@@ -57,32 +42,26 @@ class PausedServer implements AsyncDisposable {
    */
   async readUntil(done: (() => boolean) | "eof", timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      while (done === "eof" || !done()) {
-        if (this.#ended) return done === "eof";
-        const left = deadline - performance.now();
-        if (left <= 0) return false;
-        const chunk = await Promise.race([
-          this.#reader.read(),
-          new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), left)),
-        ]);
-        clearTimeout(timer);
-        if (chunk === "late") return false;
-        if (chunk.done) {
-          this.#ended = true;
-          if (this.#partial !== "") this.lines.push(this.#partial);
-          continue;
-        }
-        this.#partial += this.#decoder.decode(chunk.value, { stream: true });
-        const parts = this.#partial.split("\n");
-        this.#partial = parts.pop()!;
-        this.lines.push(...parts);
+    while (done === "eof" || !done()) {
+      if (this.#ended) return done === "eof";
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      // A read that outlives the deadline is kept for the next call, so no chunk is lost.
+      this.#pending ??= this.#reader.read();
+      const chunk = await withDeadline(this.#pending, left, () => "late" as const);
+      if (chunk === "late") return false;
+      this.#pending = null;
+      if (chunk.done) {
+        this.#ended = true;
+        if (this.#partial !== "") this.lines.push(this.#partial);
+        continue;
       }
-      return true;
-    } finally {
-      clearTimeout(timer);
+      this.#partial += this.#decoder.decode(chunk.value, { stream: true });
+      const parts = this.#partial.split("\n");
+      this.#partial = parts.pop()!;
+      this.lines.push(...parts);
     }
+    return true;
   }
 
   /** The port from the `listening` line (read before the reader pauses). */

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { withDeadline } from "../net/deadline.ts";
+
 /** Items delivered at most per `deliver` call unless told otherwise. */
 export const DEFAULT_MAX_BATCH = 4096;
 
@@ -167,12 +169,7 @@ export class DeliveryQueue<T> {
       this.#flushGap();
       this.#start();
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), timeoutMs);
-    });
-    return Promise.race([this.idle(), deadline]).then((outcome) => {
-      clearTimeout(timer);
+    return withDeadline(this.idle(), timeoutMs, () => "late" as const).then((outcome) => {
       if (outcome === "late") {
         this.#abandoned += this.#items.length - this.#head + this.#inFlight;
         this.#items = [];
