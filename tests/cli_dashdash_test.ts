@@ -5,21 +5,18 @@
 
 import assert from "node:assert/strict";
 import { ROOT, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { outputText, type TextOutput } from "../tools/_spawn.ts";
 
 /** Run `deno task <args>` in the repository, as a user would; returns status and output. */
-async function denoTask(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function denoTask(args: string[]): Promise<TextOutput> {
+  return outputText(
+    new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", ...args],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+    }),
+  );
 }
 
 Deno.test("deno task server -- --help and deno task client -- --help print the help, exit 0", async () => {

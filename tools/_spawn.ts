@@ -91,3 +91,28 @@ export function entrypointCommand(
     stderr: options.stderr ?? "piped",
   });
 }
+
+/** How a finished command ended, with what it printed. */
+export interface TextOutput {
+  /** The exit code. */
+  code: number;
+  /** Its stdout, decoded as UTF-8. */
+  stdout: string;
+  /** Its stderr, decoded as UTF-8. */
+  stderr: string;
+}
+
+/**
+ * Run `command` to its end (its stdout and stderr piped) and decode what it printed.
+ *
+ * @returns the exit code and the output as text.
+ */
+export async function outputText(command: Deno.Command): Promise<TextOutput> {
+  const output = await command.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
+import { outputText, type TextOutput } from "./_spawn.ts";
 import {
   checkLayers,
   type ImportEdge,
@@ -195,19 +196,15 @@ function checkTaskFlags(): string[] {
   return command.trim().split(/\s+/).filter((word) => word.startsWith("--allow-"));
 }
 
-async function runScript(root: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...checkTaskFlags(), SCRIPT, "--root", root],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function runScript(root: string): Promise<TextOutput> {
+  return outputText(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", ...checkTaskFlags(), SCRIPT, "--root", root],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }),
+  );
 }
 
 Deno.test("check_layers.ts exits 1 with one line per violation for a tree with a wrong import", async () => {
