@@ -4,16 +4,16 @@
  * @module
  */
 
-/** Anything with a synchronous `close()`: a connection, a listener, a file. */
-export interface Closable {
+/** Anything with a synchronous `close()`: a connection, a listener, a file, a WebSocket. */
+export interface Closable<A extends unknown[] = []> {
   /** Release the resource; may throw when it is already closed. */
-  close(): void;
+  close(...args: A): void;
 }
 
 /**
- * Close `resource`, ignoring the error a resource that is already closed
- * (by us, or by the peer's reset) throws. `null` and `undefined` are
- * skipped.
+ * Close `resource` (passing `args` on, such as a WebSocket's code and
+ * reason), ignoring the error a resource that is already closed (by us, or
+ * by the peer's reset) throws. `null` and `undefined` are skipped.
  *
  * @example Usage
  * ```ts
@@ -23,9 +23,12 @@ export interface Closable {
  * closeQuietly(listener); // Already closed: nothing thrown.
  * ```
  */
-export function closeQuietly(resource: Closable | null | undefined): void {
+export function closeQuietly<A extends unknown[] = []>(
+  resource: Closable<A> | null | undefined,
+  ...args: A
+): void {
   try {
-    resource?.close();
+    resource?.close(...args);
   } catch {
     // Already closed.
   }

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { closeQuietly } from "../../net/close_quietly.ts";
+
 /** What a {@linkcode SocketQueue} sends to: a server-side `WebSocket`. */
 export interface TextSink {
   /** Send one text message. */
@@ -111,14 +113,11 @@ export class SocketQueue {
     if (this.length > this.#maxQueued) {
       const queued = this.length;
       this.close();
-      try {
-        this.#sink.close(
-          WS_CLOSE_TRY_AGAIN_LATER,
-          `too slow: ${queued} messages queued; reconnect for a fresh snapshot`,
-        );
-      } catch {
-        // Already closing.
-      }
+      closeQuietly(
+        this.#sink,
+        WS_CLOSE_TRY_AGAIN_LATER,
+        `too slow: ${queued} messages queued; reconnect for a fresh snapshot`,
+      );
       this.#onOverflow(queued);
       return;
     }

@@ -24,6 +24,7 @@ import {
 } from "./access.ts";
 import { SocketQueue } from "./socket_queue.ts";
 import { loadStaticFiles, type StaticFile } from "./static_files.ts";
+import { closeQuietly } from "../../net/close_quietly.ts";
 import { withDeadline } from "../../net/deadline.ts";
 
 /** The web listener's port when `--web` names none. */
@@ -362,11 +363,7 @@ export class WebOutput implements Output {
   #drop(viewer: Viewer, code: number, reason: string): void {
     this.#viewers.delete(viewer);
     viewer.queue.close();
-    try {
-      viewer.socket.close(code, reason);
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(viewer.socket, code, reason);
   }
 }
 
