@@ -83,6 +83,12 @@ class PausedServer implements AsyncDisposable {
     return this.lines.map((line) => withoutTime(JSON.parse(line)));
   }
 
+  /** The reader goes away for good: stdout's pipe is closed on this side. */
+  async hangUp(): Promise<void> {
+    this.#pending = null;
+    await this.#reader.cancel();
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     try {
       this.child.kill("SIGKILL");
@@ -254,5 +260,23 @@ Deno.test("stuck stdout reader: past --output-queue a gap record carries the exa
   assert.equal(next, expected.length, "delivered plus dropped is everything the server reported");
   const dropped = gaps.reduce((sum, gap) => sum + (gap.dropped as number), 0);
   assert.equal(records.length - gaps.length + dropped, expected.length);
+  await Deno.remove(file);
+});
+
+Deno.test("stdout reader that goes away: one clear line, exit 1", async () => {
+  const file = await writeReplay(buttonStream(2000));
+  await using server = new PausedServer([]);
+  const port = await server.port();
+  await server.hangUp();
+  await using client = spawnClient(port, "dave", file);
+  await client.exit(20000);
+  const status = await withDeadline(server.child.status, 10000, () => {
+    throw new Error(`the server kept running:\n${server.stderr.text}`);
+  });
+  await server.stderr.done;
+  assert.equal(status.code, 1);
+  assert.deepEqual(server.stderr.lines, [
+    "padlink-server: cannot write to stdout (the program reading it went away); stopping",
+  ]);
   await Deno.remove(file);
 });

@@ -36,3 +36,24 @@ Deno.test("--web on the pairing port of --tls is refused, naming a free one", ()
   );
   assert.deepEqual(web(["--tls", "--web", "7177"]), { hostname: "127.0.0.1", port: 7177 });
 });
+
+Deno.test("--output-queue takes a whole number of events, default 100000", () => {
+  const parsed = (args: string[]) => {
+    const options = parseServerArgs(args);
+    assert.ok(typeof options === "object");
+    return options.outputQueue;
+  };
+  assert.equal(parsed([]), 100_000);
+  assert.equal(parsed(["--output-queue", "1000"]), 1000);
+  assert.equal(parsed(["--output-queue=1"]), 1);
+  assert.throws(() => parseServerArgs(["--output-queue", "-5"]), UsageError);
+  for (const bad of ["0", "x", "", "10000001"]) {
+    assert.throws(
+      () => parseServerArgs(["--output-queue", bad]),
+      (error: Error) =>
+        error instanceof UsageError &&
+        error.message === `--output-queue must be a number from 1 to 10000000, got '${bad}'`,
+      bad,
+    );
+  }
+});
