@@ -24,7 +24,6 @@ const CHROMIUM_FLAGS = [
   "--disable-default-apps",
   "--disable-extensions",
   "--mute-audio",
-  "--remote-debugging-port=0",
 ];
 
 /** Where Chromium is: `PADLINK_CHROMIUM`, else `chromium` on PATH. */
@@ -34,10 +33,39 @@ function chromiumPath(): string {
 
 type Handler = (params: Record<string, unknown>, sessionId?: string) => void;
 
+/** How CDP messages travel: a WebSocket, or the two pipes of `--remote-debugging-pipe`. */
+interface Transport {
+  send(text: string): void;
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode Chromium.launch}. */
+export interface LaunchOptions {
+  /**
+   * Run Chromium inside this network namespace (`ip netns exec`). DevTools
+   * then speaks over two named pipes (`--remote-debugging-pipe`), since the
+   * namespace's loopback cannot be reached from here.
+   */
+  netns?: string;
+}
+
+/** Wait for `promise` at most `ms`, else throw `message`. */
+async function within<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error(message())), ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A headless Chromium with a DevTools connection. */
 export class Chromium implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
-  readonly #socket: WebSocket;
+  #transport!: Transport;
   readonly #profile: string;
   readonly #pending = new Map<
     number,
@@ -47,17 +75,10 @@ export class Chromium implements AsyncDisposable {
   readonly #stderrDone: Promise<void>;
   #next = 1;
 
-  private constructor(
-    child: Deno.ChildProcess,
-    socket: WebSocket,
-    profile: string,
-    stderrDone: Promise<void>,
-  ) {
+  private constructor(child: Deno.ChildProcess, profile: string, stderrDone: Promise<void>) {
     this.#child = child;
-    this.#socket = socket;
     this.#profile = profile;
     this.#stderrDone = stderrDone;
-    socket.onmessage = (message) => this.#onMessage(JSON.parse(message.data as string));
   }
 
   /**
@@ -65,12 +86,42 @@ export class Chromium implements AsyncDisposable {
    *
    * @throws when Chromium is missing (run tools/ensure_deps.sh) or does not start in time.
    */
-  static async launch(): Promise<Chromium> {
+  static async launch(options: LaunchOptions = {}): Promise<Chromium> {
     const profile = await Deno.makeTempDir({ prefix: "padlink-chromium-" });
+    const args = [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`];
+    let command: string;
+    let commandArgs: string[];
+    if (options.netns) {
+      for (const name of ["in", "out"]) {
+        const made = await new Deno.Command("mkfifo", { args: [`${profile}/cdp-${name}`] })
+          .output();
+        if (made.code !== 0) {
+          throw new Error(`mkfifo failed: ${new TextDecoder().decode(made.stderr)}`);
+        }
+      }
+      // Chromium reads commands on fd 3 and writes replies on fd 4.
+      command = "ip";
+      commandArgs = [
+        "netns",
+        "exec",
+        options.netns,
+        "sh",
+        "-c",
+        'exec "$0" "$@" 3<"$CDP_IN" 4>"$CDP_OUT"',
+        chromiumPath(),
+        ...args,
+        "--remote-debugging-pipe",
+        "about:blank",
+      ];
+    } else {
+      command = chromiumPath();
+      commandArgs = [...args, "--remote-debugging-port=0", "about:blank"];
+    }
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(chromiumPath(), {
-        args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "about:blank"],
+      child = new Deno.Command(command, {
+        args: commandArgs,
+        env: { CDP_IN: `${profile}/cdp-in`, CDP_OUT: `${profile}/cdp-out` },
         stdin: "null",
         stdout: "null",
         stderr: "piped",
@@ -95,30 +146,81 @@ export class Chromium implements AsyncDisposable {
         if (match) resolveUrl(match[1]!);
       }
     })();
+    const browser = new Chromium(child, profile, stderrDone);
+    const exited = child.status.then((status) => {
+      throw new Error(`chromium exited with ${status.code} before DevTools connected:\n${log}`);
+    });
     try {
-      const exited = child.status.then((status) => {
-        throw new Error(`chromium exited with ${status.code} before it listened:\n${log}`);
-      });
-      const url = await withDeadline(Promise.race([address, exited]), 30000, () => {
-        throw new Error(`chromium did not listen within 30 s:\n${log}`);
-      });
-      const socket = new WebSocket(url);
-      await new Promise((resolve, reject) => {
-        socket.onopen = resolve;
-        socket.onerror = () => reject(new Error(`cannot connect to chromium at ${url}`));
-      });
-      return new Chromium(child, socket, profile, stderrDone);
+      const connecting = options.netns
+        ? browser.#openPipes(`${profile}/cdp-in`, `${profile}/cdp-out`)
+        : address.then((url) => browser.#openSocket(url));
+      await within(
+        Promise.race([connecting, exited]),
+        30000,
+        () => `chromium's DevTools did not connect within 30 s:\n${log}`,
+      );
+      return browser;
     } catch (error) {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await stderrDone;
-      await Deno.remove(profile, { recursive: true });
+      await browser[Symbol.asyncDispose]();
       throw error;
     }
+  }
+
+  async #openSocket(url: string): Promise<void> {
+    const socket = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = () => reject(new Error(`cannot connect to chromium at ${url}`));
+    });
+    const closed = new Promise<void>((resolve) => socket.onclose = () => resolve());
+    socket.onmessage = (message) => this.#onMessage(JSON.parse(message.data as string));
+    this.#transport = {
+      send: (text) => socket.send(text),
+      close: () => {
+        socket.close();
+        return closed;
+      },
+    };
+  }
+
+  async #openPipes(inPath: string, outPath: string): Promise<void> {
+    // Each open waits for Chromium's shell to open the other end.
+    const toChromium = await Deno.open(inPath, { write: true });
+    const fromChromium = await Deno.open(outPath, { read: true });
+    const encoder = new TextEncoder();
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let partial = "";
+      try {
+        for await (const chunk of fromChromium.readable) {
+          partial += decoder.decode(chunk, { stream: true });
+          const messages = partial.split("\0");
+          partial = messages.pop()!;
+          for (const message of messages) this.#onMessage(JSON.parse(message));
+        }
+      } catch {
+        // Chromium went away.
+      }
+    })();
+    let writes = Promise.resolve();
+    this.#transport = {
+      send: (text) => {
+        const bytes = encoder.encode(text + "\0");
+        writes = writes.then(async () => {
+          let offset = 0;
+          while (offset < bytes.length) offset += await toChromium.write(bytes.subarray(offset));
+        }).catch(() => {});
+      },
+      close: async () => {
+        await writes;
+        try {
+          toChromium.close();
+        } catch {
+          // Already closed.
+        }
+        await reading;
+      },
+    };
   }
 
   /** Send one CDP command (to a page's session when `sessionId` is given). */
@@ -130,7 +232,7 @@ export class Chromium implements AsyncDisposable {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#socket.send(JSON.stringify({ id, method, params, sessionId }));
+      this.#transport.send(JSON.stringify({ id, method, params, sessionId }));
     });
   }
 
@@ -185,13 +287,13 @@ export class Chromium implements AsyncDisposable {
 
   /** Stop Chromium and remove its profile. */
   async [Symbol.asyncDispose](): Promise<void> {
-    closeQuietly(this.#socket);
     try {
       this.#child.kill("SIGKILL");
     } catch {
       // Already gone.
     }
     await this.#child.status;
+    await this.#transport?.close().catch(() => {});
     await this.#stderrDone;
     for (const pending of this.#pending.values()) pending.reject(new Error("chromium stopped"));
     await Deno.remove(this.#profile, { recursive: true }).catch(() => {});
@@ -263,10 +365,18 @@ export class Page {
   /** Poll `expression` every 20 ms until it is truthy; returns its value. */
   async waitFor<T = unknown>(expression: string, timeoutMs = 10000, what = expression): Promise<T> {
     const deadline = performance.now() + timeoutMs;
+    let last = "";
     while (true) {
-      const value = await this.evaluate<T>(expression);
-      if (value) return value;
-      if (performance.now() > deadline) throw new Error(`page: no ${what} within ${timeoutMs} ms`);
+      try {
+        const value = await this.evaluate<T>(expression);
+        if (value) return value;
+      } catch (error) {
+        // A page that is navigating has no context to evaluate in for a moment.
+        last = ` (last error: ${(error as Error).message})`;
+      }
+      if (performance.now() > deadline) {
+        throw new Error(`page: no ${what} within ${timeoutMs} ms${last}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

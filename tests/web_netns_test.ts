@@ -9,8 +9,9 @@
  */
 
 import assert from "node:assert/strict";
-import { createNetnsPair, netnsUnavailable } from "./_fault_util.ts";
-import { ROOT, startServer } from "./_util.ts";
+import { Chromium } from "./_chromium.ts";
+import { clientArgs, createNetnsPair, holdingReplay, netnsUnavailable } from "./_fault_util.ts";
+import { ROOT, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 const unavailable = await netnsUnavailable();
 if (unavailable) console.log(`web off-loopback test skipped: ${unavailable}`);
@@ -85,5 +86,64 @@ Deno.test({
     assert.equal(got.rightQuery.html, true);
     assert.match(got.rightQuery.cookie, new RegExp(`^${cookieName}=`));
     assert.equal(got.socketRight, "message snapshot");
+  },
+});
+
+Deno.test({
+  name:
+    "web off loopback in Chromium: the form takes the token once and the dashboard goes live; an OBS ?token= URL works without it",
+  ignore: unavailable !== null,
+  async fn() {
+    await using pair = await createNetnsPair(8);
+    await using server = await startServer(["--web", `${pair.serverAddr}:0`], {
+      netns: pair.serverNs,
+      host: pair.serverAddr,
+    });
+    const url = (await server.waitEvent({ type: "web" })).event.url as string;
+    const file = await writeReplay(holdingReplay());
+    await using _client = spawnEntrypoint(
+      "client.ts",
+      [...clientArgs(server, "far", pair.serverAddr), "--replay", file],
+      { netns: pair.clientNs },
+    );
+    await server.waitEvent({ type: "button", client: "far", pressed: true });
+    // The browser is in the client's namespace: another machine, as far as the server can tell.
+    await using chromium = await Chromium.launch({ netns: pair.clientNs });
+    const page = await chromium.newPage(url);
+    assert.equal(await page.evaluate("location.pathname + location.search"), "/login?next=%2F");
+    const submit = (token: string) =>
+      page.evaluate(
+        `document.querySelector('input[name="token"]').value = ${
+          JSON.stringify(token)
+        }; document.querySelector("form").submit(); true`,
+      );
+
+    await submit("wrong-token-0000");
+    await page.waitFor(
+      `location.search.includes("wrong=1") && !document.getElementById("wrong").hidden`,
+      10000,
+      "the wrong-token line",
+    );
+    await submit(server.token!.toUpperCase());
+    await page.waitFor(
+      `location.pathname === "/" && document.querySelector('[data-client="far"] [data-button="a"].on')`,
+      10000,
+      "the dashboard with far's A lit",
+    );
+    // The cookie is HttpOnly: the page's own scripts cannot read it.
+    assert.equal(await page.evaluate("document.cookie"), "");
+
+    // A fresh browser profile has no cookie: the overlay URL with ?token= is enough.
+    await page.send("Network.enable");
+    await page.send("Network.clearBrowserCookies");
+    await page.goto(`${url}overlay?client=far`);
+    assert.equal(await page.evaluate("location.pathname"), "/login");
+    await page.goto(`${url}overlay?client=far&token=${server.token}`);
+    await page.waitFor(
+      `document.querySelector('.overlay-pad [data-button="a"].on')`,
+      10000,
+      "the overlay with A lit",
+    );
+    await Deno.remove(file);
   },
 });

@@ -73,7 +73,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy":
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  // Not no-referrer: with it a browser sends `Origin: null` on the login form's POST.
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
 };
 
