@@ -187,3 +187,46 @@ Deno.test("PairingServer drops connections beyond 32 exchanges in progress", asy
     for (const conn of idle) conn.close();
   }
 });
+
+Deno.test("PairingServer reads a request split at every byte, and refuses a length over its cap", async () => {
+  const ca = await createCa("padlink CA test");
+  const logs: string[] = [];
+  await using server = PairingServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    token: TOKEN,
+    caDer: ca.der,
+    onLog: (message) => logs.push(message),
+  });
+  const port = server.addr.port;
+  const request = new Uint8Array([
+    0,
+    46,
+    ...new TextEncoder().encode("padlink-pair/1"),
+    ...new Uint8Array(32).fill(9),
+  ]);
+  const split = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    for (const byte of request) {
+      await split.write(new Uint8Array([byte]));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const answer = new Uint8Array(4096);
+    const n = await split.read(answer);
+    assert.ok(n !== null && n > 2 + 14, "an answer came back");
+    assert.equal(new TextDecoder().decode(answer.subarray(2, 16)), "padlink-pair/1");
+  } finally {
+    split.close();
+  }
+  const oversize = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await oversize.write(new Uint8Array([0xff, 0xff]));
+    assert.equal(await oversize.read(new Uint8Array(16)), null, "closed without an answer");
+  } finally {
+    oversize.close();
+  }
+  for (let i = 0; i < 200 && !logs.some((l) => /message of 65535 bytes/.test(l)); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.ok(logs.some((l) => /pairing failed: message of 65535 bytes/.test(l)), logs.join("\n"));
+});
