@@ -213,11 +213,7 @@ export class Chromium implements AsyncDisposable {
       },
       close: async () => {
         await writes;
-        try {
-          toChromium.close();
-        } catch {
-          // Already closed.
-        }
+        closeQuietly(toChromium);
         await reading;
       },
     };
