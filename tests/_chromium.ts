@@ -49,19 +49,6 @@ export interface LaunchOptions {
   netns?: string;
 }
 
-/** Wait for `promise` at most `ms`, else throw `message`. */
-async function within<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error(message())), ms)),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A headless Chromium with a DevTools connection. */
 export class Chromium implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
@@ -154,11 +141,9 @@ export class Chromium implements AsyncDisposable {
       const connecting = options.netns
         ? browser.#openPipes(`${profile}/cdp-in`, `${profile}/cdp-out`)
         : address.then((url) => browser.#openSocket(url));
-      await within(
-        Promise.race([connecting, exited]),
-        30000,
-        () => `chromium's DevTools did not connect within 30 s:\n${log}`,
-      );
+      await withDeadline(Promise.race([connecting, exited]), 30000, () => {
+        throw new Error(`chromium's DevTools did not connect within 30 s:\n${log}`);
+      });
       return browser;
     } catch (error) {
       await browser[Symbol.asyncDispose]();
@@ -177,7 +162,7 @@ export class Chromium implements AsyncDisposable {
     this.#transport = {
       send: (text) => socket.send(text),
       close: () => {
-        socket.close();
+        closeQuietly(socket);
         return closed;
       },
     };
