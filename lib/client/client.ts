@@ -16,14 +16,18 @@ import { FrameError } from "../wire/frame.ts";
 import type { InputEvent } from "../input/model.ts";
 import { type ClientTlsOptions, TlsUpgradeError, upgradeClient } from "../trust/tls.ts";
 import {
+  type Capabilities,
+  CLIENT_CAPABILITIES,
   decodeHello,
   decodeRefuse,
   decodeWelcome,
   encodeJoin,
   encodePing,
+  type FeedbackMessage,
   GoodbyeCode,
   HEARTBEAT_FRAME,
   HELLO_FLAG_AUTH,
+  HELLO_FLAG_CAPABILITIES,
   InputEncoder,
   MessageType,
   messageTypeOf,
@@ -32,6 +36,7 @@ import {
   RefuseCode,
   type ServerMessageSink,
   SessionDecoder,
+  V1_SERVER_CAPABILITIES,
 } from "../wire/protocol.ts";
 
 /** Why a connection attempt failed; `kind` tells the caller what to say. */
@@ -99,8 +104,14 @@ export interface ConnectOptions {
    * `JOIN_FLAG_SESSION` in `protocol.ts`). `Forwarder` sets one.
    */
   session?: Uint8Array;
-  /** Called when the server asks for rumble. */
-  onRumble?: (pad: number, low: number, high: number, durationMs: number) => void;
+  /** Called with each feedback message (rumble, trigger rumble, LED) the server sends. */
+  onFeedback?: (feedback: FeedbackMessage) => void;
+  /**
+   * What this client says it sends and receives, when the server
+   * negotiates; default {@linkcode CLIENT_CAPABILITIES}. (A test passes
+   * fewer to play an older client.)
+   */
+  capabilities?: Capabilities;
 }
 
 /** How a connection ended. */
@@ -121,6 +132,11 @@ export class PadlinkConnection {
   readonly timeoutMs: number;
   /** Resolves when the connection has ended, for any reason. */
   readonly closed: Promise<CloseInfo>;
+  /**
+   * What the server said it sends and receives in its WELCOME; a
+   * first-release server's are {@linkcode V1_SERVER_CAPABILITIES}.
+   */
+  readonly serverCapabilities: Capabilities;
 
   readonly #link: FramedConnection;
   readonly #encoder = new InputEncoder();
@@ -135,9 +151,11 @@ export class PadlinkConnection {
     timeoutMs: number,
     heartbeatMs: number,
     closed: Promise<CloseInfo>,
+    serverCapabilities: Capabilities,
   ) {
     this.#link = link;
     this.name = name;
+    this.serverCapabilities = serverCapabilities;
     this.peer = link.peer;
     this.timeoutMs = timeoutMs;
     this.#heartbeatMs = heartbeatMs;
@@ -223,6 +241,9 @@ export class PadlinkConnection {
           session: options.session,
         })
         : new Uint8Array(0);
+      // Only a server that said it negotiates gets our capabilities: a
+      // first-release server refuses bytes after the session id.
+      const negotiates = (hello.flags & HELLO_FLAG_CAPABILITIES) !== 0;
       link.send(encodeJoin({
         version: PROTOCOL_VERSION,
         flags: 0,
@@ -230,6 +251,7 @@ export class PadlinkConnection {
         nonce: clientNonce,
         proof,
         session: options.session,
+        capabilities: negotiates ? options.capabilities ?? CLIENT_CAPABILITIES : undefined,
       }));
       const reply = await inbox.next(where);
       if (messageTypeOf(reply) === MessageType.REFUSE) {
@@ -262,6 +284,7 @@ export class PadlinkConnection {
         welcome.timeoutMs || 1000,
         heartbeatMs,
         closed,
+        welcome.capabilities ?? V1_SERVER_CAPABILITIES,
       );
       connection.#start(inbox, reading, resolveClosed, options);
       return connection;
@@ -308,7 +331,11 @@ export class PadlinkConnection {
       },
       ping: (id) => this.#trySend(encodePing(MessageType.PONG, id)),
       pong: () => {},
-      rumble: (pad, low, high, ms) => options.onRumble?.(pad, low, high, ms),
+      rumble: (pad, low, high, durationMs) =>
+        options.onFeedback?.({ type: "rumble", pad, low, high, durationMs }),
+      triggerRumble: (pad, left, right, durationMs) =>
+        options.onFeedback?.({ type: "trigger_rumble", pad, left, right, durationMs }),
+      led: (pad, red, green, blue) => options.onFeedback?.({ type: "led", pad, red, green, blue }),
     };
     const onFrame = (payload: Uint8Array) => {
       if (payload.length > 0) decoder.decode(payload, sink);

@@ -25,6 +25,7 @@ import {
   InputState,
 } from "../input/model.ts";
 import {
+  type Capabilities,
   type ClientMessageSink,
   decodeJoin,
   encodeGoodbye,
@@ -35,12 +36,15 @@ import {
   GoodbyeCode,
   HEARTBEAT_FRAME,
   HELLO_FLAG_AUTH,
+  HELLO_FLAG_CAPABILITIES,
   MessageType,
   PROTOCOL_VERSION,
   ProtocolError,
   type Refuse,
   RefuseCode,
+  SERVER_CAPABILITIES,
   SessionDecoder,
+  V1_CLIENT_CAPABILITIES,
 } from "../wire/protocol.ts";
 import type { ClientInputEvent, ServerEvent } from "./events.ts";
 import type { ClientSnapshot, CommandResult, FeedbackCommand } from "./output.ts";
@@ -112,6 +116,13 @@ export class Session implements ClientMessageSink, LivenessPeer {
   name = "";
   /** The JOIN session id in hex, or null when the client sent none. */
   sessionId: string | null = null;
+  /**
+   * What the client said it sends and receives in its JOIN; a
+   * first-release client's are {@linkcode V1_CLIENT_CAPABILITIES}.
+   */
+  peerCapabilities: Capabilities = V1_CLIENT_CAPABILITIES;
+  /** The message types the client receives, for the checks before sending. */
+  #peerReceives: ReadonlySet<number> = new Set(V1_CLIENT_CAPABILITIES.receives);
   /** Settles when {@linkcode run} has reported everything. */
   done: Promise<void> = Promise.resolve();
   /** When the handshake completed, in ms since the Unix epoch. */
@@ -139,7 +150,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
     try {
       this.#link.send(encodeHello({
         version: PROTOCOL_VERSION,
-        flags: options.key ? HELLO_FLAG_AUTH : 0,
+        flags: (options.key ? HELLO_FLAG_AUTH : 0) | HELLO_FLAG_CAPABILITIES,
         nonce: this.#serverNonce,
       }));
       await this.#link.readFrames((payload) => this.#onFrame(payload));
@@ -248,11 +259,18 @@ export class Session implements ClientMessageSink, LivenessPeer {
       return;
     }
     this.#handshakeDeadline?.cancel();
+    if (join.capabilities) {
+      this.peerCapabilities = join.capabilities;
+      this.#peerReceives = new Set(join.capabilities.receives);
+    }
     this.#link.send(encodeWelcome({
       name: this.name,
       heartbeatMs: host.settings.heartbeatMs,
       timeoutMs: host.settings.timeoutMs,
       proof,
+      // Only a client that sent its own capabilities reads ours: a
+      // first-release client refuses bytes after the proof.
+      capabilities: join.capabilities ? SERVER_CAPABILITIES : undefined,
     }));
     this.state = "active";
     this.connectedAt = Date.now();

@@ -7,14 +7,14 @@
  */
 
 import { AXIS_NAMES, BUTTON_NAMES, dequantizeAxis, type InputEvent } from "../input/model.ts";
-import type { AnyMessageSink } from "./protocol.ts";
+import type { AnyMessageSink, FeedbackMessage } from "./protocol.ts";
 
 /** A non-input message a session can carry. */
 export type ControlMessage =
   | { type: "goodbye"; code: number; reason: string }
   | { type: "ping"; id: number }
   | { type: "pong"; id: number }
-  | { type: "rumble"; pad: number; low: number; high: number; durationMs: number };
+  | FeedbackMessage;
 
 /** Anything the sink records. */
 export type Recorded = InputEvent | ControlMessage;
@@ -85,6 +85,18 @@ export class RecordingSink implements AnyMessageSink {
   rumble(pad: number, low: number, high: number, durationMs: number): void {
     checkPad(pad);
     this.events.push({ type: "rumble", pad, low, high, durationMs });
+  }
+
+  /** TRIGGER_RUMBLE. */
+  triggerRumble(pad: number, left: number, right: number, durationMs: number): void {
+    checkPad(pad);
+    this.events.push({ type: "trigger_rumble", pad, left, right, durationMs });
+  }
+
+  /** LED. */
+  led(pad: number, red: number, green: number, blue: number): void {
+    checkPad(pad);
+    this.events.push({ type: "led", pad, red, green, blue });
   }
 }
 

@@ -4,9 +4,13 @@
  * frame's payload into messages. See `docs/protocol.md` for the layouts.
  *
  * A frame's payload holds one or more messages back to back. Every message
- * starts with a one-byte type; its length follows from the type (strings
- * carry their own one-byte length), so a frame can be walked without a
- * per-message length.
+ * starts with a one-byte type. The types of the first release (below
+ * {@linkcode EXTENDED_TYPE_MIN}) have a length that follows from the type
+ * (strings carry their own one-byte length). Every later type is
+ * _extended_: a u16 body length follows the type byte, so a receiver skips a
+ * type it does not know. Which types each side sends and receives is
+ * negotiated in the handshake ({@linkcode Capabilities}); a peer of the first
+ * release negotiates nothing and gets only the first release's types.
  *
  * @module
  */
@@ -72,10 +76,46 @@ export const MessageType = {
   KEY_UP: 0x17,
   /** server → client: pad number, low and high motor strength, duration in ms. */
   RUMBLE: 0x20,
+  /** server → client (extended): pad number, left and right trigger motor strength, duration in ms. */
+  TRIGGER_RUMBLE: 0x40,
+  /** server → client (extended): pad number, red, green, blue. */
+  LED: 0x41,
 } as const;
+
+/**
+ * The first extended message type. A message of type `0x40`–`0xff` is the
+ * type byte, a u16 body length and the body; a receiver skips a type it does
+ * not know, and ignores bytes after the fields it knows in a known one, so an
+ * extended message may grow new trailing fields.
+ */
+export const EXTENDED_TYPE_MIN = 0x40;
+
+/** Bytes before an extended message's body: the type and the u16 body length. */
+export const EXTENDED_HEADER_SIZE = 3;
+
+/**
+ * What one side of a session sends and receives after the handshake, as
+ * message types. A side sends an optional type only when the peer listed it
+ * among the types it receives.
+ */
+export interface Capabilities {
+  /** The message types this side may send. */
+  sends: readonly number[];
+  /** The message types this side accepts. */
+  receives: readonly number[];
+}
+
+/** Most message types in one list of a {@linkcode Capabilities} block. */
+export const MAX_CAPABILITY_TYPES = 64;
 
 /** HELLO flag: the server requires a token proof. */
 export const HELLO_FLAG_AUTH = 0x01;
+
+/**
+ * HELLO flag: the server negotiates capabilities, so the client may set
+ * {@linkcode JOIN_FLAG_CAPABILITIES}. A first-release client ignores the bit.
+ */
+export const HELLO_FLAG_CAPABILITIES = 0x02;
 
 /**
  * JOIN flag: a {@linkcode SESSION_ID_SIZE}-byte session id follows the proof.
@@ -84,6 +124,13 @@ export const HELLO_FLAG_AUTH = 0x01;
  * session and hand its name over instead of calling the client `name#2`.
  */
 export const JOIN_FLAG_SESSION = 0x01;
+
+/**
+ * JOIN flag: the client's {@linkcode Capabilities} follow the proof (and the
+ * session id); the WELCOME then carries the server's. Sent only to a server
+ * whose HELLO set {@linkcode HELLO_FLAG_CAPABILITIES}.
+ */
+export const JOIN_FLAG_CAPABILITIES = 0x02;
 
 /** Bytes in a JOIN session id. */
 export const SESSION_ID_SIZE = 16;
@@ -145,6 +192,11 @@ export interface Join {
    * sent when present (sets {@linkcode JOIN_FLAG_SESSION}).
    */
   session?: Uint8Array;
+  /**
+   * What the client sends and receives; sent when present (sets
+   * {@linkcode JOIN_FLAG_CAPABILITIES}). Absent from a first-release client.
+   */
+  capabilities?: Capabilities;
 }
 
 /** The server's acceptance. */
@@ -157,6 +209,11 @@ export interface Welcome {
   timeoutMs: number;
   /** HMAC proof that the server knows the token; empty without auth. */
   proof: Uint8Array;
+  /**
+   * What the server sends and receives; sent only to a client whose JOIN
+   * carried its own capabilities.
+   */
+  capabilities?: Capabilities;
 }
 
 /** The server's refusal. */
@@ -219,12 +276,15 @@ export function encodeJoin(join: Join): Uint8Array {
   e.begin();
   e.writeU8(MessageType.JOIN);
   e.writeU8(join.version);
-  e.writeU8(join.session ? join.flags | JOIN_FLAG_SESSION : join.flags & ~JOIN_FLAG_SESSION);
+  let flags = join.session ? join.flags | JOIN_FLAG_SESSION : join.flags & ~JOIN_FLAG_SESSION;
+  flags = join.capabilities ? flags | JOIN_FLAG_CAPABILITIES : flags & ~JOIN_FLAG_CAPABILITIES;
+  e.writeU8(flags);
   writeString(e, join.name);
   e.writeBytes(join.nonce);
   e.writeU8(join.proof.length);
   e.writeBytes(join.proof);
   if (join.session) e.writeBytes(join.session);
+  if (join.capabilities) writeCapabilities(e, join.capabilities);
   e.end();
   return e.take();
 }
@@ -239,8 +299,35 @@ export function encodeWelcome(welcome: Welcome): Uint8Array {
   e.writeU16(welcome.timeoutMs);
   e.writeU8(welcome.proof.length);
   e.writeBytes(welcome.proof);
+  if (welcome.capabilities) writeCapabilities(e, welcome.capabilities);
   e.end();
   return e.take();
+}
+
+function writeCapabilities(e: FrameEncoder, capabilities: Capabilities): void {
+  for (const list of [capabilities.sends, capabilities.receives]) {
+    if (list.length > MAX_CAPABILITY_TYPES) {
+      throw new RangeError(
+        `a capability list holds at most ${MAX_CAPABILITY_TYPES} types, got ${list.length}`,
+      );
+    }
+    e.writeU8(list.length);
+    for (const type of list) e.writeU8(type);
+  }
+}
+
+function readCapabilities(r: PayloadReader): Capabilities {
+  const lists: number[][] = [];
+  for (const what of ["sent", "received"]) {
+    const count = r.u8(`the count of ${what} types`);
+    if (count > MAX_CAPABILITY_TYPES) {
+      throw new ProtocolError(
+        `a capability list holds ${count} types, more than ${MAX_CAPABILITY_TYPES}`,
+      );
+    }
+    lists.push([...r.bytes(count, `the ${what} types`)]);
+  }
+  return { sends: lists[0]!, receives: lists[1]! };
 }
 
 /** Encode REFUSE as one frame. */
@@ -300,6 +387,49 @@ export function encodeRumble(
   return e.take();
 }
 
+/** Encode TRIGGER_RUMBLE (extended) as one frame. */
+export function encodeTriggerRumble(
+  pad: number,
+  left: number,
+  right: number,
+  durationMs: number,
+): Uint8Array {
+  const e = new FrameEncoder(64, 16);
+  e.begin();
+  writeExtendedHeader(e, MessageType.TRIGGER_RUMBLE, 7);
+  e.writeU8(pad);
+  e.writeU16(left);
+  e.writeU16(right);
+  e.writeU16(durationMs);
+  e.end();
+  return e.take();
+}
+
+/** Encode LED (extended) as one frame: the colour as three bytes. */
+export function encodeLed(pad: number, red: number, green: number, blue: number): Uint8Array {
+  const e = new FrameEncoder(64, 16);
+  e.begin();
+  writeExtendedHeader(e, MessageType.LED, 4);
+  e.writeU8(pad);
+  e.writeU8(red);
+  e.writeU8(green);
+  e.writeU8(blue);
+  e.end();
+  return e.take();
+}
+
+/**
+ * Write the type byte and u16 body length that open an extended message;
+ * the caller then writes exactly `bodyLength` bytes.
+ */
+export function writeExtendedHeader(e: FrameEncoder, type: number, bodyLength: number): void {
+  if (type < EXTENDED_TYPE_MIN || type > 0xff) {
+    throw new RangeError(`message type 0x${hex(type)} is not an extended type`);
+  }
+  e.writeU8(type);
+  e.writeU16(bodyLength);
+}
+
 /** The heartbeat: an empty frame, two bytes on the wire. */
 export const HEARTBEAT_FRAME: Uint8Array = new Uint8Array([0, 0]);
 
@@ -310,25 +440,48 @@ export const HEARTBEAT_FRAME: Uint8Array = new Uint8Array([0, 0]);
 export class PayloadReader {
   #bytes: Uint8Array;
   #offset = 0;
+  /** Where reading stops: the payload's end, or an extended message body's. */
+  #end: number;
 
   /** Read `bytes` from the start. */
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
+    this.#end = bytes.length;
   }
 
   /** Point the reader at a new payload (avoids an allocation per frame). */
   reset(bytes: Uint8Array): void {
     this.#bytes = bytes;
     this.#offset = 0;
+    this.#end = bytes.length;
   }
 
-  /** Bytes left to read. */
+  /** Bytes left to read (within the body entered, if any). */
   get remaining(): number {
-    return this.#bytes.length - this.#offset;
+    return this.#end - this.#offset;
+  }
+
+  /**
+   * Limit reading to the next `length` bytes (an extended message's body).
+   *
+   * @returns the bound to hand back to {@linkcode PayloadReader.leave}.
+   * @throws {ProtocolError} when fewer than `length` bytes are left.
+   */
+  enter(length: number, what: string): number {
+    this.#need(length, what);
+    const outer = this.#end;
+    this.#end = this.#offset + length;
+    return outer;
+  }
+
+  /** Skip what is left of the body entered, and restore the `outer` bound. */
+  leave(outer: number): void {
+    this.#offset = this.#end;
+    this.#end = outer;
   }
 
   #need(n: number, what: string): void {
-    if (this.#bytes.length - this.#offset < n) {
+    if (this.#end - this.#offset < n) {
       throw new ProtocolError(`message truncated while reading ${what}`);
     }
   }
@@ -424,9 +577,12 @@ export function decodeJoin(payload: Uint8Array): Join {
     const name = r.string("the name");
     const nonce = r.bytes(NONCE_SIZE, "the nonce");
     const proof = r.bytes(r.u8("the proof length"), "the proof");
-    if ((flags & JOIN_FLAG_SESSION) === 0) return { version, flags, name, nonce, proof };
-    const session = r.bytes(SESSION_ID_SIZE, "the session id");
-    return { version, flags, name, nonce, proof, session };
+    const join: Join = { version, flags, name, nonce, proof };
+    if ((flags & JOIN_FLAG_SESSION) !== 0) {
+      join.session = r.bytes(SESSION_ID_SIZE, "the session id");
+    }
+    if ((flags & JOIN_FLAG_CAPABILITIES) !== 0) join.capabilities = readCapabilities(r);
+    return join;
   });
 }
 
@@ -435,14 +591,21 @@ export function messageTypeOf(payload: Uint8Array): number {
   return payload.length === 0 ? -1 : payload[0]!;
 }
 
-/** Decode WELCOME. */
+/**
+ * Decode WELCOME: the first release's fields, then the server's
+ * capabilities when any bytes follow the proof.
+ */
 export function decodeWelcome(payload: Uint8Array): Welcome {
-  return single(payload, MessageType.WELCOME, "WELCOME", (r) => ({
-    name: r.string("the name"),
-    heartbeatMs: r.u16("the heartbeat"),
-    timeoutMs: r.u16("the timeout"),
-    proof: r.bytes(r.u8("the proof length"), "the proof"),
-  }));
+  return single(payload, MessageType.WELCOME, "WELCOME", (r) => {
+    const welcome: Welcome = {
+      name: r.string("the name"),
+      heartbeatMs: r.u16("the heartbeat"),
+      timeoutMs: r.u16("the timeout"),
+      proof: r.bytes(r.u8("the proof length"), "the proof"),
+    };
+    if (r.remaining > 0) welcome.capabilities = readCapabilities(r);
+    return welcome;
+  });
 }
 
 /** Decode REFUSE. */
@@ -489,9 +652,22 @@ export interface ClientMessageSink extends ControlSink {
  * ({@linkcode SERVER_SESSION_TYPES}): feedback and control messages.
  */
 export interface ServerMessageSink extends ControlSink {
-  /** The server asked for rumble. */
+  /** The server asked for rumble: motor strengths 0..65535 for `durationMs`. */
   rumble(pad: number, low: number, high: number, durationMs: number): void;
+  /** The server asked for trigger rumble: strengths 0..65535 for `durationMs`. */
+  triggerRumble(pad: number, left: number, right: number, durationMs: number): void;
+  /** The server set the pad's LED colour. */
+  led(pad: number, red: number, green: number, blue: number): void;
 }
+
+/**
+ * One feedback message as it came off the wire: strengths 0..65535,
+ * durations in ms, colour channels 0..255.
+ */
+export type FeedbackMessage =
+  | { type: "rumble"; pad: number; low: number; high: number; durationMs: number }
+  | { type: "trigger_rumble"; pad: number; left: number; right: number; durationMs: number }
+  | { type: "led"; pad: number; red: number; green: number; blue: number };
 
 /** A sink for every session message, whichever side sent it (tests, tools). */
 export type AnyMessageSink = ClientMessageSink & ServerMessageSink;
@@ -516,6 +692,7 @@ export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
   /** Per key id: its names, and whether the peer holds it down now. */
   readonly #keys = new Map<number, { key: string; scancode: string; held: boolean }>();
   readonly #allowed: ReadonlySet<number>;
+  #skipped = 0;
 
   /**
    * A decoder with an empty key table that accepts only the message types in `allowed`.
@@ -537,90 +714,119 @@ export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
     return new SessionDecoder<ServerMessageSink>(SERVER_SESSION_TYPES);
   }
 
+  /** Extended messages skipped so far because this side does not take their type. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
   /**
-   * Decode every message in `payload`, in order.
+   * Decode every message in `payload`, in order. An extended message whose
+   * type this decoder does not accept is skipped; bytes after the fields it
+   * knows in an extended message are ignored.
    *
-   * @throws {ProtocolError} on an unknown, unexpected or malformed message;
-   * messages before the bad one have already been delivered.
+   * @throws {ProtocolError} on an unknown or unexpected first-release type,
+   * or a malformed message; messages before the bad one have already been
+   * delivered.
    */
   decode(payload: Uint8Array, sink: Sink): void {
-    // Only the types in #allowed get past the check below; the factories
-    // pair each list with the sink type that has a method for every one.
-    const all = sink as unknown as AnyMessageSink;
     const r = this.#reader;
     r.reset(payload);
     while (r.remaining > 0) {
       const type = r.u8();
-      if (!this.#allowed.has(type)) {
-        throw new ProtocolError(`unexpected message type 0x${hex(type)}`);
+      if (type < EXTENDED_TYPE_MIN) {
+        if (!this.#allowed.has(type)) {
+          throw new ProtocolError(`unexpected message type 0x${hex(type)}`);
+        }
+        this.#message(type, r, sink);
+        continue;
       }
-      switch (type) {
-        case MessageType.BUTTON_DOWN:
-        case MessageType.BUTTON_UP: {
-          const pad = readPad(r);
-          const button = r.u8("the button");
-          if (button >= BUTTON_NAMES.length) {
-            throw new ProtocolError(`unknown button index ${button}`);
-          }
-          all.button(pad, button, type === MessageType.BUTTON_DOWN);
-          break;
+      const outer = r.enter(r.u16("the message length"), `the body of message type 0x${hex(type)}`);
+      if (this.#allowed.has(type)) this.#message(type, r, sink);
+      else this.#skipped++;
+      r.leave(outer);
+    }
+  }
+
+  #message(type: number, r: PayloadReader, sink: Sink): void {
+    // Only the types in #allowed reach here; the factories pair each list
+    // with the sink type that has a method for every one.
+    const all = sink as unknown as AnyMessageSink;
+    switch (type) {
+      case MessageType.BUTTON_DOWN:
+      case MessageType.BUTTON_UP: {
+        const pad = readPad(r);
+        const button = r.u8("the button");
+        if (button >= BUTTON_NAMES.length) {
+          throw new ProtocolError(`unknown button index ${button}`);
         }
-        case MessageType.AXIS: {
-          const pad = readPad(r);
-          const axis = r.u8("the axis");
-          if (axis >= AXIS_NAMES.length) throw new ProtocolError(`unknown axis index ${axis}`);
-          all.axis(pad, axis, r.i16("the axis value"));
-          break;
-        }
-        case MessageType.KEY_DOWN:
-        case MessageType.KEY_UP: {
-          const id = r.u16("the key id");
-          const entry = this.#keys.get(id);
-          if (!entry) throw new ProtocolError(`key id ${id} was never defined`);
-          entry.held = type === MessageType.KEY_DOWN;
-          all.key(entry.key, entry.scancode, entry.held);
-          break;
-        }
-        case MessageType.KEY_DEFINE: {
-          const id = r.u16("the key id");
-          if (this.#keys.size >= MAX_KEY_IDS && !this.#keys.has(id)) {
-            throw new ProtocolError(`more than ${MAX_KEY_IDS} key ids defined`);
-          }
-          const key = r.string("the key name");
-          const scancode = r.string("the scancode name");
-          // Redefining a held id releases its old key first: otherwise each
-          // redefinition would leave one more key held for good, and a peer
-          // could make the server hold millions.
-          const old = this.#keys.get(id);
-          if (old?.held) all.key(old.key, old.scancode, false);
-          this.#keys.set(id, { key, scancode, held: false });
-          break;
-        }
-        case MessageType.PAD_ATTACH: {
-          const pad = readPad(r);
-          all.padAttach(pad, r.string("the pad name"));
-          break;
-        }
-        case MessageType.PAD_DETACH:
-          all.padDetach(readPad(r));
-          break;
-        case MessageType.GOODBYE:
-          sink.goodbye(r.u8("the goodbye code"), r.string("the goodbye reason"));
-          break;
-        case MessageType.PING:
-          sink.ping(r.u32("the ping id"));
-          break;
-        case MessageType.PONG:
-          sink.pong(r.u32("the pong id"));
-          break;
-        case MessageType.RUMBLE: {
-          const pad = readPad(r);
-          all.rumble(pad, r.u16("low"), r.u16("high"), r.u16("duration"));
-          break;
-        }
-        default:
-          throw new ProtocolError(`message type 0x${hex(type)} is not valid in a session`);
+        all.button(pad, button, type === MessageType.BUTTON_DOWN);
+        break;
       }
+      case MessageType.AXIS: {
+        const pad = readPad(r);
+        const axis = r.u8("the axis");
+        if (axis >= AXIS_NAMES.length) throw new ProtocolError(`unknown axis index ${axis}`);
+        all.axis(pad, axis, r.i16("the axis value"));
+        break;
+      }
+      case MessageType.KEY_DOWN:
+      case MessageType.KEY_UP: {
+        const id = r.u16("the key id");
+        const entry = this.#keys.get(id);
+        if (!entry) throw new ProtocolError(`key id ${id} was never defined`);
+        entry.held = type === MessageType.KEY_DOWN;
+        all.key(entry.key, entry.scancode, entry.held);
+        break;
+      }
+      case MessageType.KEY_DEFINE: {
+        const id = r.u16("the key id");
+        if (this.#keys.size >= MAX_KEY_IDS && !this.#keys.has(id)) {
+          throw new ProtocolError(`more than ${MAX_KEY_IDS} key ids defined`);
+        }
+        const key = r.string("the key name");
+        const scancode = r.string("the scancode name");
+        // Redefining a held id releases its old key first: otherwise each
+        // redefinition would leave one more key held for good, and a peer
+        // could make the server hold millions.
+        const old = this.#keys.get(id);
+        if (old?.held) all.key(old.key, old.scancode, false);
+        this.#keys.set(id, { key, scancode, held: false });
+        break;
+      }
+      case MessageType.PAD_ATTACH: {
+        const pad = readPad(r);
+        all.padAttach(pad, r.string("the pad name"));
+        break;
+      }
+      case MessageType.PAD_DETACH:
+        all.padDetach(readPad(r));
+        break;
+      case MessageType.GOODBYE:
+        sink.goodbye(r.u8("the goodbye code"), r.string("the goodbye reason"));
+        break;
+      case MessageType.PING:
+        sink.ping(r.u32("the ping id"));
+        break;
+      case MessageType.PONG:
+        sink.pong(r.u32("the pong id"));
+        break;
+      case MessageType.RUMBLE: {
+        const pad = readPad(r);
+        all.rumble(pad, r.u16("low"), r.u16("high"), r.u16("duration"));
+        break;
+      }
+      case MessageType.TRIGGER_RUMBLE: {
+        const pad = readPad(r);
+        all.triggerRumble(pad, r.u16("left"), r.u16("right"), r.u16("duration"));
+        break;
+      }
+      case MessageType.LED: {
+        const pad = readPad(r);
+        all.led(pad, r.u8("red"), r.u8("green"), r.u8("blue"));
+        break;
+      }
+      default:
+        throw new ProtocolError(`message type 0x${hex(type)} is not valid in a session`);
     }
   }
 }
@@ -655,7 +861,40 @@ export const SERVER_SESSION_TYPES: readonly number[] = [
   MessageType.PING,
   MessageType.PONG,
   MessageType.RUMBLE,
+  MessageType.TRIGGER_RUMBLE,
+  MessageType.LED,
 ];
+
+/** What this build's server sends and receives, as it says in WELCOME. */
+export const SERVER_CAPABILITIES: Capabilities = {
+  sends: SERVER_SESSION_TYPES,
+  receives: CLIENT_SESSION_TYPES,
+};
+
+/** What this build's client sends and receives, as it says in JOIN. */
+export const CLIENT_CAPABILITIES: Capabilities = {
+  sends: CLIENT_SESSION_TYPES,
+  receives: SERVER_SESSION_TYPES,
+};
+
+/**
+ * What a first-release server is taken to send and receive: the first
+ * release's types. (It never sends RUMBLE, having no source of feedback.)
+ */
+export const V1_SERVER_CAPABILITIES: Capabilities = {
+  sends: [MessageType.GOODBYE, MessageType.PING, MessageType.PONG],
+  receives: CLIENT_SESSION_TYPES.filter((type) => type < EXTENDED_TYPE_MIN),
+};
+
+/**
+ * What a first-release client is taken to send and receive. It accepts
+ * RUMBLE but drops it, so it is not listed: a server refuses feedback for a
+ * first-release client instead of sending what would be lost.
+ */
+export const V1_CLIENT_CAPABILITIES: Capabilities = {
+  sends: CLIENT_SESSION_TYPES.filter((type) => type < EXTENDED_TYPE_MIN),
+  receives: [MessageType.GOODBYE, MessageType.PING, MessageType.PONG],
+};
 
 /**
  * Encodes input events into frames, several events per frame, keeping the

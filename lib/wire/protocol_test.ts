@@ -36,6 +36,19 @@ import {
   SessionDecoder,
   utf8Truncate,
 } from "./protocol.ts";
+import { V1_JOIN_FRAME, V1_WELCOME_FRAME } from "./_test_v1.ts";
+import {
+  CLIENT_CAPABILITIES,
+  encodeLed,
+  encodeTriggerRumble,
+  EXTENDED_TYPE_MIN,
+  HELLO_FLAG_CAPABILITIES,
+  JOIN_FLAG_CAPABILITIES,
+  MAX_CAPABILITY_TYPES,
+  SERVER_CAPABILITIES,
+  V1_CLIENT_CAPABILITIES,
+  V1_SERVER_CAPABILITIES,
+} from "./protocol.ts";
 
 /** Every frame in `bytes`, as copies; fails on a trailing partial frame. */
 function framesOf(bytes: Uint8Array): Uint8Array[] {
@@ -251,8 +264,10 @@ Deno.test("handshake decoders reject every truncation, trailing bytes and the wr
     for (let length = 0; length < payload.length; length++) {
       assertProtocolError(() => decode(payload.subarray(0, length)), /truncated/);
     }
+    // After a WELCOME's proof comes the server's capability block (two empty lists here).
+    const trailing = name === "WELCOME" ? [0, 0, 0] : [0];
     assertProtocolError(
-      () => decode(new Uint8Array([...payload, 0])),
+      () => decode(new Uint8Array([...payload, ...trailing])),
       new RegExp(`${name} has 1 unexpected trailing bytes`),
     );
     for (const [other, otherFrame] of cases) {
@@ -426,8 +441,8 @@ Deno.test("InputEncoder rejects unknown button and axis names", () => {
   });
 });
 
-Deno.test("SessionDecoder rejects an unknown message type", () => {
-  for (const type of [0x00, 0x08, 0x18, 0x21, 0x7f, 0xff]) {
+Deno.test("SessionDecoder rejects an unknown first-release message type", () => {
+  for (const type of [0x00, 0x08, 0x18, 0x21, 0x3f]) {
     assertProtocolError(() => decodeClientPayload([type, 0, 0, 0, 0]), /unexpected message type/);
   }
 });
@@ -642,7 +657,12 @@ Deno.test("SessionDecoder.fromClient and fromServer refuse the other direction's
   const rumble = onlyPayload(encodeRumble(0, 1, 2, 3));
   assertProtocolError(() => SessionDecoder.fromClient().decode(rumble, fromClient), /0x20/);
   // A client-side sink has no input methods: input from a server is a protocol error.
-  const fromServer: ServerMessageSink = { ...control, rumble: () => calls.push("rumble") };
+  const fromServer: ServerMessageSink = {
+    ...control,
+    rumble: () => calls.push("rumble"),
+    triggerRumble: () => calls.push("triggerRumble"),
+    led: () => calls.push("led"),
+  };
   assertProtocolError(
     () =>
       SessionDecoder.fromServer().decode(
@@ -673,4 +693,177 @@ Deno.test("InputEncoder refuses a pad number that does not fit the wire", () => 
       `pad ${pad}`,
     );
   }
+});
+
+// --- Extensions: capabilities and extended (length-prefixed) message types ---
+
+const NONCE_0_15 = Uint8Array.from({ length: 16 }, (_, i) => i);
+
+Deno.test("encodeJoin and encodeWelcome without capabilities are the first release's bytes", () => {
+  const join = { version: 1, flags: 0, name: "alice", nonce: NONCE_0_15, proof: new Uint8Array() };
+  assert.deepEqual(encodeJoin(join), V1_JOIN_FRAME);
+  const welcome = { name: "alice", heartbeatMs: 250, timeoutMs: 1000, proof: new Uint8Array() };
+  assert.deepEqual(encodeWelcome(welcome), V1_WELCOME_FRAME);
+  const decoded = decodeJoin(onlyPayload(V1_JOIN_FRAME));
+  assert.equal(decoded.capabilities, undefined);
+  assert.equal(
+    decodeWelcome(onlyPayload(V1_WELCOME_FRAME)).capabilities,
+    undefined,
+  );
+});
+
+Deno.test("JOIN and WELCOME carry capabilities after the first release's fields", () => {
+  const capabilities = { sends: [0x10, 0x12], receives: [0x05, 0x40, 0x41] };
+  const session = bytesOf(SESSION_ID_SIZE, 9);
+  const join = onlyPayload(encodeJoin({
+    version: 1,
+    flags: 0,
+    name: "alice",
+    nonce: NONCE_0_15,
+    proof: new Uint8Array(),
+    session,
+    capabilities,
+  }));
+  assert.equal(join[2], JOIN_FLAG_SESSION | JOIN_FLAG_CAPABILITIES);
+  // The first release's JOIN, the session id, then: count, types, count, types.
+  assert.deepEqual(
+    [...join.subarray(V1_JOIN_FRAME.length - 2 + SESSION_ID_SIZE)],
+    [2, 0x10, 0x12, 3, 0x05, 0x40, 0x41],
+  );
+  const decoded = decodeJoin(join);
+  assert.deepEqual(decoded.capabilities, capabilities);
+  assert.deepEqual(decoded.session, session);
+  const welcome = onlyPayload(encodeWelcome({
+    name: "alice",
+    heartbeatMs: 250,
+    timeoutMs: 1000,
+    proof: new Uint8Array(),
+    capabilities,
+  }));
+  assert.deepEqual(
+    [...welcome.subarray(0, V1_WELCOME_FRAME.length - 2)],
+    [...V1_WELCOME_FRAME.subarray(2)],
+  );
+  assert.deepEqual(decodeWelcome(welcome).capabilities, capabilities);
+});
+
+Deno.test("decodeJoin and decodeWelcome refuse a malformed capability block", () => {
+  const base = [...V1_JOIN_FRAME.subarray(2)];
+  base[2] = JOIN_FLAG_CAPABILITIES;
+  assertProtocolError(() => decodeJoin(new Uint8Array(base)), /count of sent types/);
+  assertProtocolError(() => decodeJoin(new Uint8Array([...base, 2, 0x10])), /the sent types/);
+  assertProtocolError(() => decodeJoin(new Uint8Array([...base, 0])), /count of received types/);
+  assertProtocolError(
+    () => decodeJoin(new Uint8Array([...base, MAX_CAPABILITY_TYPES + 1])),
+    /more than 64/,
+  );
+  assertProtocolError(() => decodeJoin(new Uint8Array([...base, 0, 0, 7])), /trailing/);
+  const welcome = [...V1_WELCOME_FRAME.subarray(2)];
+  assertProtocolError(() => decodeWelcome(new Uint8Array([...welcome, 1])), /the sent types/);
+  assert.throws(
+    () =>
+      encodeWelcome({
+        name: "a",
+        heartbeatMs: 1,
+        timeoutMs: 1,
+        proof: new Uint8Array(),
+        capabilities: { sends: new Array(65).fill(1), receives: [] },
+      }),
+    RangeError,
+  );
+});
+
+Deno.test("capability sets: each side receives what the other sends; v1 peers get only v1 types", () => {
+  assert.deepEqual(SERVER_CAPABILITIES.sends, CLIENT_CAPABILITIES.receives);
+  assert.deepEqual(CLIENT_CAPABILITIES.sends, SERVER_CAPABILITIES.receives);
+  for (const type of [...V1_CLIENT_CAPABILITIES.sends, ...V1_CLIENT_CAPABILITIES.receives]) {
+    assert.ok(type < EXTENDED_TYPE_MIN, `v1 client type 0x${type.toString(16)}`);
+  }
+  for (const type of [...V1_SERVER_CAPABILITIES.sends, ...V1_SERVER_CAPABILITIES.receives]) {
+    assert.ok(type < EXTENDED_TYPE_MIN, `v1 server type 0x${type.toString(16)}`);
+  }
+  assert.ok(!V1_CLIENT_CAPABILITIES.receives.includes(MessageType.RUMBLE));
+  assert.notEqual(HELLO_FLAG_CAPABILITIES & HELLO_FLAG_AUTH, HELLO_FLAG_AUTH);
+});
+
+Deno.test("encodeTriggerRumble and encodeLed: type, u16 body length, body", () => {
+  assert.deepEqual(
+    [...encodeTriggerRumble(3, 0xffff, 0x1234, 250)],
+    [0, 10, MessageType.TRIGGER_RUMBLE, 0, 7, 3, 0xff, 0xff, 0x12, 0x34, 0x00, 0xfa],
+  );
+  assert.deepEqual([...encodeLed(1, 0xff, 0x88, 0x00)], [
+    0,
+    7,
+    MessageType.LED,
+    0,
+    4,
+    1,
+    0xff,
+    0x88,
+    0,
+  ]);
+  const decoded = decodeAll(
+    concatFrames([encodeTriggerRumble(3, 0xffff, 0x1234, 250), encodeLed(1, 0xff, 0x88, 0)]),
+    SessionDecoder.fromServer() as SessionDecoder,
+  );
+  assert.deepEqual(decoded, [
+    { type: "trigger_rumble", pad: 3, left: 0xffff, right: 0x1234, durationMs: 250 },
+    { type: "led", pad: 1, red: 0xff, green: 0x88, blue: 0 },
+  ]);
+});
+
+function concatFrames(frames: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const frame of frames) {
+    out.set(frame, at);
+    at += frame.length;
+  }
+  return out;
+}
+
+Deno.test("SessionDecoder skips an extended type it does not take and reads on", () => {
+  const decoder = clientDecoder();
+  // An unknown type 0x7f with a 3-byte body, LED (not taken from a client), then a button.
+  const payload = [0x7f, 0, 3, 1, 2, 3, MessageType.LED, 0, 4, 0, 1, 2, 3];
+  const events = decodeClientPayload(
+    [MessageType.PAD_ATTACH, 0, 0, ...payload, MessageType.BUTTON_DOWN, 0, 0],
+    decoder,
+  );
+  assert.deepEqual(events, [
+    { type: "pad", pad: 0, attached: true, name: "" },
+    { type: "button", pad: 0, button: "a", pressed: true },
+  ]);
+  assert.equal(decoder.skipped, 2);
+  // An empty body is a message too.
+  assert.deepEqual(decodeClientPayload([0xff, 0, 0]), []);
+});
+
+Deno.test("SessionDecoder ignores fields it does not know at the end of a known extended type", () => {
+  const decoder = SessionDecoder.fromServer() as SessionDecoder;
+  const grown = [MessageType.LED, 0, 6, 2, 10, 20, 30, 0xaa, 0xbb, MessageType.PING, 0, 0, 0, 9];
+  assert.deepEqual(decodeClientPayload(grown, decoder), [
+    { type: "led", pad: 2, red: 10, green: 20, blue: 30 },
+    { type: "ping", id: 9 },
+  ]);
+  assert.equal(decoder.skipped, 0);
+});
+
+Deno.test("SessionDecoder rejects an extended message that is cut short", () => {
+  const fromServer = () => SessionDecoder.fromServer() as SessionDecoder;
+  // The length runs past the payload.
+  assertProtocolError(
+    () => decodeClientPayload([0x7f, 0, 4, 1, 2, 3], fromServer()),
+    /the body of message type 0x7f/,
+  );
+  assertProtocolError(() => decodeClientPayload([0x7f, 0], fromServer()), /message length/);
+  // The body is shorter than the fields of its type: the reader stops at the body's end.
+  assertProtocolError(
+    () => decodeClientPayload([MessageType.LED, 0, 2, 0, 1, MessageType.PING, 0, 0], fromServer()),
+    /truncated while reading green/,
+  );
+  assertProtocolError(
+    () => decodeClientPayload([MessageType.TRIGGER_RUMBLE, 0, 1, MAX_PAD + 1], fromServer()),
+    /pad number 16/,
+  );
 });
