@@ -61,6 +61,8 @@ export class Chromium implements AsyncDisposable {
   readonly #handlers = new Map<string, Set<Handler>>();
   readonly #stderrDone: Promise<void>;
   #next = 1;
+  /** Named pipes whose open still waits for Chromium (which may have died first). */
+  #unopenedPipes: string[] = [];
 
   private constructor(child: Deno.ChildProcess, profile: string, stderrDone: Promise<void>) {
     this.#child = child;
@@ -138,9 +140,12 @@ export class Chromium implements AsyncDisposable {
       throw new Error(`chromium exited with ${status.code} before DevTools connected:\n${log}`);
     });
     try {
-      const connecting = options.netns
-        ? browser.#openPipes(`${profile}/cdp-in`, `${profile}/cdp-out`)
-        : address.then((url) => browser.#openSocket(url));
+      const connecting = (async () => {
+        if (options.netns) await browser.#openPipes(`${profile}/cdp-in`, `${profile}/cdp-out`);
+        else await browser.#openSocket(await address);
+        // The pipes open before Chromium reads them: only an answer shows it is there.
+        await browser.send("Browser.getVersion");
+      })();
       await withDeadline(Promise.race([connecting, exited]), 30000, () => {
         throw new Error(`chromium's DevTools did not connect within 30 s:\n${log}`);
       });
@@ -170,8 +175,11 @@ export class Chromium implements AsyncDisposable {
 
   async #openPipes(inPath: string, outPath: string): Promise<void> {
     // Each open waits for Chromium's shell to open the other end.
+    this.#unopenedPipes = [inPath, outPath];
     const toChromium = await Deno.open(inPath, { write: true });
+    this.#unopenedPipes = [outPath];
     const fromChromium = await Deno.open(outPath, { read: true });
+    this.#unopenedPipes = [];
     const encoder = new TextEncoder();
     const reading = (async () => {
       const decoder = new TextDecoder();
@@ -274,6 +282,14 @@ export class Chromium implements AsyncDisposable {
       // Already gone.
     }
     await this.#child.status;
+    // Open the other end of a pipe Chromium never opened, so our waiting open returns.
+    for (const [i, path] of this.#unopenedPipes.entries()) {
+      const end = await Deno.open(
+        path,
+        i === 0 && this.#unopenedPipes.length === 2 ? { read: true } : { write: true },
+      ).catch(() => null);
+      closeQuietly(end);
+    }
     await this.#transport?.close().catch(() => {});
     await this.#stderrDone;
     for (const pending of this.#pending.values()) pending.reject(new Error("chromium stopped"));
