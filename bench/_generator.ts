@@ -6,7 +6,8 @@
 
 import type { LoadConfig } from "./_load.ts";
 import { withDeadline } from "../lib/net/deadline.ts";
-import { kill, readFirstLine, ROOT } from "./_server.ts";
+import { readFirstLine, ROOT } from "./_server.ts";
+import { killQuietly } from "../tools/_spawn.ts";
 
 /** What a stream or paced run reports. */
 export interface LoadDone {
@@ -80,7 +81,7 @@ export class Generator implements AsyncDisposable {
   /** Stop it (idle mode ends on stdin's end) and wait for it to exit. */
   async close(): Promise<void> {
     await this.#stdin.close().catch(() => {});
-    await withDeadline(this.child.status, 10_000, () => kill(this.child, "SIGKILL"));
+    await withDeadline(this.child.status, 10_000, () => killQuietly(this.child, "SIGKILL"));
     await this.child.status;
     await this.#stdout.cancel().catch(() => {});
   }

@@ -11,7 +11,7 @@
  */
 
 import { sleep, withDeadline } from "../lib/net/deadline.ts";
-import { entrypointCommand } from "../tools/_spawn.ts";
+import { entrypointCommand, killQuietly } from "../tools/_spawn.ts";
 
 export { ROOT } from "../tools/_spawn.ts";
 
@@ -59,8 +59,8 @@ export class ServerProcess implements AsyncDisposable {
 
   /** Stop with SIGTERM (SIGKILL after `timeoutMs`); resolves with its stderr. */
   async stop(timeoutMs = 5000): Promise<string> {
-    kill(this.child, "SIGTERM");
-    await withDeadline(this.child.status, timeoutMs, () => kill(this.child, "SIGKILL"));
+    killQuietly(this.child, "SIGTERM");
+    await withDeadline(this.child.status, timeoutMs, () => killQuietly(this.child, "SIGKILL"));
     await this.child.status;
     if (this.stdout) await this.stdout.cancel().catch(() => {});
     return await this.#stderr;
@@ -103,7 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     const { line, rest } = await readFirstLine(reader, 15000);
     return new ServerProcess(child, listeningPort(line), reader, rest, stderr);
   } catch (error) {
-    kill(child, "SIGKILL");
+    killQuietly(child, "SIGKILL");
     await child.status;
     if (!toFile) await child.stdout.cancel().catch(() => {});
     const text = await stderr;
@@ -157,13 +157,4 @@ export async function readFirstLine(
     }
   }
   throw new Error(`no line within ${timeoutMs} ms`);
-}
-
-/** Send `signal` to `child`, ignoring a process that already exited. */
-export function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // Already gone.
-  }
 }

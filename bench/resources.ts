@@ -12,7 +12,8 @@ import { withFloor } from "./_floor.ts";
 import { cpuSeconds, cpuShare, rssKiB } from "./_proc_stat.ts";
 import { type BenchConfig, int, pct, type Row, type Section } from "./_report.ts";
 import { sleep, withDeadline } from "../lib/net/deadline.ts";
-import { kill, readFirstLine, ROOT, startServer } from "./_server.ts";
+import { readFirstLine, ROOT, startServer } from "./_server.ts";
+import { killQuietly } from "../tools/_spawn.ts";
 
 /** CPU share and RSS of an idle `_client.ts` process in `mode`. */
 async function idleClient(
@@ -39,7 +40,7 @@ async function idleClient(
   } finally {
     await stdin.close().catch(() => {});
     await stdout.cancel().catch(() => {});
-    await withDeadline(child.status, 10_000, () => kill(child, "SIGKILL"));
+    await withDeadline(child.status, 10_000, () => killQuietly(child, "SIGKILL"));
     await child.status;
   }
 }

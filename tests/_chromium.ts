@@ -10,6 +10,7 @@
 import { closeQuietly } from "../lib/net/close_quietly.ts";
 import { withDeadline } from "../lib/net/deadline.ts";
 import { fromBase64 } from "../lib/wire/bytes.ts";
+import { killQuietly } from "../tools/_spawn.ts";
 
 /** Flags that work on this machine (no GPU, no sandbox as root, no network). */
 const CHROMIUM_FLAGS = [
@@ -276,11 +277,7 @@ export class Chromium implements AsyncDisposable {
 
   /** Stop Chromium and remove its profile. */
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
+    killQuietly(this.#child, "SIGKILL");
     await this.#child.status;
     // Open the other end of a pipe Chromium never opened, so our waiting open returns.
     for (const [i, path] of this.#unopenedPipes.entries()) {

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { withDeadline } from "../lib/net/deadline.ts";
-import { type Entrypoint, entrypointCommand } from "../tools/_spawn.ts";
+import { type Entrypoint, entrypointCommand, killQuietly } from "../tools/_spawn.ts";
 
 export { compileFlags, ROOT } from "../tools/_spawn.ts";
 
@@ -138,11 +138,7 @@ export class Proc implements AsyncDisposable {
   /** Send a signal; a process that already exited is ignored. */
   kill(signal: Deno.Signal = "SIGTERM"): void {
     if (this.#status) return;
-    try {
-      this.child.kill(signal);
-    } catch {
-      // It exited meanwhile.
-    }
+    killQuietly(this.child, signal);
   }
 
   /**

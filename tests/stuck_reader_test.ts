@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { withDeadline } from "../lib/net/deadline.ts";
-import { entrypointCommand } from "../tools/_spawn.ts";
+import { entrypointCommand, killQuietly } from "../tools/_spawn.ts";
 import { Lines, spawnEntrypoint, withoutTime, writeReplay } from "./_util.ts";
 
 /** `server.ts --json` with a stdout the test reads only when it wants to. */
@@ -90,11 +90,7 @@ class PausedServer implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
+    killQuietly(this.child, "SIGKILL");
     await this.child.status;
     await this.#reader.cancel().catch(() => {});
     await this.stderr.done;

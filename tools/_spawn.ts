@@ -116,3 +116,17 @@ export async function outputText(command: Deno.Command): Promise<TextOutput> {
     stderr: decoder.decode(output.stderr),
   };
 }
+
+/**
+ * Send `signal` to `child`, ignoring a process that already exited.
+ *
+ * @param child The process.
+ * @param signal The signal, for example `"SIGTERM"`.
+ */
+export function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already gone.
+  }
+}

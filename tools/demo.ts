@@ -8,7 +8,7 @@
  */
 
 import { Deadline } from "../lib/net/deadline.ts";
-import { type Entrypoint, entrypointCommand, ROOT } from "./_spawn.ts";
+import { type Entrypoint, entrypointCommand, killQuietly, ROOT } from "./_spawn.ts";
 
 function spawn(entry: Entrypoint, args: string[], env: Record<string, string> = {}) {
   return entrypointCommand(entry, args, { env }).spawn();
@@ -83,11 +83,7 @@ for (let next = await serverLines.next(); !next.done; next = await serverLines.n
 }
 
 function stopServer(): void {
-  try {
-    server.kill("SIGTERM");
-  } catch {
-    // Already exited.
-  }
+  killQuietly(server, "SIGTERM");
 }
 if (clientStatus.code !== 0) {
   console.error(`[demo] the client exited with status ${clientStatus.code}`);
