@@ -10,6 +10,7 @@
 import { type CloseInfo, ConnectError, type ConnectOptions, PadlinkConnection } from "./client.ts";
 import { type InputEvent, InputState } from "../input/model.ts";
 import { SESSION_ID_SIZE } from "../wire/protocol.ts";
+import { sleep } from "../net/deadline.ts";
 
 /** Options for {@linkcode Forwarder}. */
 export interface ForwarderOptions extends ConnectOptions {
@@ -52,7 +53,8 @@ export class Forwarder {
   #connection: PadlinkConnection | null = null;
   #stopping = false;
   #endResolve!: (end: ForwarderEnd) => void;
-  #wakeRetry: (() => void) | null = null;
+  /** Aborted by {@linkcode stop}: cuts a backoff wait short. */
+  readonly #stopped = new AbortController();
   /** Resolves when the forwarder has stopped for good. */
   readonly done: Promise<ForwarderEnd>;
 
@@ -116,13 +118,7 @@ export class Forwarder {
 
   /** Sleep `ms`, or less when {@linkcode stop} wakes us. */
   #wait(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wakeRetry = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => this.#wakeRetry = null);
+    return sleep(ms, this.#stopped.signal);
   }
 
   #adopt(connection: PadlinkConnection): void {
@@ -201,7 +197,7 @@ export class Forwarder {
   async stop(reason = ""): Promise<boolean> {
     if (this.#stopping) return false;
     this.#stopping = true;
-    this.#wakeRetry?.();
+    this.#stopped.abort();
     const connection = this.#connection;
     this.#connection = null;
     let confirmed = false;

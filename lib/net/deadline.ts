@@ -109,14 +109,31 @@ export class Deadline implements Disposable {
 }
 
 /**
- * Resolve after `ms`.
+ * Resolve after `ms`, or as soon as `signal` aborts (resolving, not
+ * rejecting: the caller checks the signal). The timer and the listener are
+ * removed either way.
+ *
+ * @param ms Time to wait, in ms.
+ * @param signal Cuts the wait short.
  *
  * @example Usage
  * ```ts
  * import { sleep } from "./deadline.ts";
  * await sleep(1);
+ * const stop = new AbortController();
+ * stop.abort();
+ * await sleep(60_000, stop.signal); // At once: already aborted.
  * ```
  */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }

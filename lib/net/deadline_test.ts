@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Deadline, DeadlineError, withDeadline } from "./deadline.ts";
+import { Deadline, DeadlineError, sleep, withDeadline } from "./deadline.ts";
 
 Deno.test("withDeadline settles with the work when it finishes first, and clears its timer", async () => {
   // The op sanitizer fails this test if the 60 s timer were left running.
@@ -53,4 +53,14 @@ Deno.test("Deadline fires once after its time, and not at all once cancelled", a
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(cancelledFired, false);
+});
+
+Deno.test("sleep resolves early when its signal aborts, and at once when it already has", async () => {
+  const stop = new AbortController();
+  const started = performance.now();
+  const waiting = sleep(60_000, stop.signal);
+  stop.abort();
+  await waiting; // The op sanitizer fails the test if the 60 s timer were left running.
+  await sleep(60_000, stop.signal);
+  assert.ok(performance.now() - started < 30_000);
 });

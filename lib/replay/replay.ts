@@ -25,6 +25,7 @@ import {
   MAX_PAD,
 } from "../input/model.ts";
 import { scancodeForKey } from "../input/scancodes.ts";
+import { sleep } from "../net/deadline.ts";
 
 /** One line of a replay file. */
 export interface ReplayEntry {
@@ -440,16 +441,4 @@ export async function* readReplayStream(
     if (entry) yield [entry];
   }
   parser.finish(line);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
