@@ -8,7 +8,9 @@
  * its network loop, so `push` must never block or await: an output keeps its
  * own bounded queue and delivers from it on its own time. A slow or stuck
  * consumer therefore costs only its own output, never the network loop or
- * the other outputs.
+ * the other outputs. `DeliveryQueue` (`lib/outputs/delivery_queue.ts`) is
+ * that queue: a bound, batched async delivery, and a gap record with the
+ * count of what had to be dropped.
  *
  * The other direction goes through {@linkcode OutputHost}, handed to each
  * output once in {@linkcode Output.attach}: a snapshot of the current state

@@ -5,6 +5,7 @@ import {
   decodeHello,
   decodeRefuse,
   encodeJoin,
+  encodeRumble,
   MessageType,
   PROTOCOL_VERSION,
   RefuseCode,
@@ -208,4 +209,35 @@ Deno.test("PadlinkServer.events ends at break while other consumers keep every e
   assert.deepEqual(first, ["listening"]);
   assert.deepEqual(second, ["listening", "connect", "key", "key", "disconnect"]);
   assert.deepEqual(events.map((e) => e.type), second);
+});
+
+Deno.test("PadlinkServer drops a client that sends RUMBLE (a server-to-client message)", async () => {
+  const logs: string[] = [];
+  const { server, events, port } = await startServer({
+    token: null,
+    onLog: (message) => logs.push(message),
+  });
+  await using _ = server;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await readFrames(conn, 1); // HELLO
+    await conn.write(encodeJoin({
+      version: PROTOCOL_VERSION,
+      flags: 0,
+      name: "rogue",
+      nonce: new Uint8Array(16),
+      proof: new Uint8Array(0),
+    }));
+    const [welcome] = await readFrames(conn, 1);
+    assert.equal(welcome![0], MessageType.WELCOME);
+    await conn.write(encodeRumble(0, 1000, 1000, 100));
+    await readFrames(conn, 100); // Until the server closes the connection.
+  } finally {
+    conn.close();
+  }
+  await server.close();
+  const disconnect = events.find((e) => e.type === "disconnect");
+  assert.ok(disconnect && disconnect.type === "disconnect");
+  assert.equal(disconnect.reason, "protocol error: unexpected message type 0x20");
+  assert.ok(logs.some((line) => line.includes("unexpected message type 0x20")), logs.join("\n"));
 });
