@@ -324,6 +324,23 @@ Deno.test("CLIs: --help and --version", async () => {
   }
 });
 
+Deno.test("server: PADLINK_TOKEN is its token, an empty one counts as unset, a short one is named", async () => {
+  {
+    await using server = await startServer([], { env: { PADLINK_TOKEN: "env-token-12345" } });
+    assert.equal(server.token, "envt-0ken-1234-5");
+  }
+  {
+    await using server = await startServer([], { env: { PADLINK_TOKEN: "" } });
+    assert.match(server.token ?? "", /^[0-9a-z]{4}(-[0-9a-z]{4}){3}$/, "a generated token");
+  }
+  const short = spawnEntrypoint("server.ts", ["--port", "0"], { env: { PADLINK_TOKEN: "abc" } });
+  assert.equal((await short.exit()).code, 2);
+  assert.match(
+    short.stderr.text.trim(),
+    /^padlink-server: PADLINK_TOKEN: the token must have at least 8/,
+  );
+});
+
 Deno.test("server: a port in use is one clear line, exit 1", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
