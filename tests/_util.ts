@@ -172,6 +172,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Run inside this network namespace (`ip netns exec`, which execs: the pid is deno's). */
   netns?: string;
+  /** Run under this command, which must exec it (the pid stays deno's): `["prlimit", "--nofile=256"]`. */
+  wrapper?: string[];
 }
 
 /** Start `server.ts` or `client.ts` with the permissions of its compile task. */
@@ -186,7 +188,7 @@ export function spawnEntrypoint(
 function spawnChild(entry: Entrypoint, args: string[], options: SpawnOptions): Deno.ChildProcess {
   return entrypointCommand(entry, args, {
     env: options.env,
-    wrapper: options.netns ? ["ip", "netns", "exec", options.netns] : undefined,
+    wrapper: options.netns ? ["ip", "netns", "exec", options.netns] : options.wrapper,
   }).spawn();
 }
 

@@ -8,14 +8,8 @@
 import assert from "node:assert/strict";
 import { MessageType } from "../lib/wire/protocol.ts";
 import { encodeFrame } from "../lib/wire/frame.ts";
-import {
-  clientArgs,
-  holdingReplay,
-  rawJoin,
-  spawn,
-  startServer,
-  writeReplay,
-} from "./_fault_util.ts";
+import { clientArgs, holdingReplay, rawJoin } from "./_fault_util.ts";
+import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 function rssKiB(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
@@ -37,7 +31,11 @@ Deno.test("a client redefining a held key id 100,000 times holds one key; memory
   await using server = await startServer(["--timeout", "10000"]);
   const replay = await writeReplay(holdingReplay());
   try {
-    await using honest = spawn("client.ts", [...clientArgs(server, "honest"), "--replay", replay]);
+    await using honest = spawnEntrypoint("client.ts", [
+      ...clientArgs(server, "honest"),
+      "--replay",
+      replay,
+    ]);
     await server.waitEvent({ type: "key", client: "honest", pressed: true });
     const rssBefore = rssKiB(server.pid);
     const { conn } = await rawJoin(server.port, "mallory", server.token);

@@ -85,6 +85,16 @@ export class AddressSlots<T> {
     return evicted;
   }
 
+  /**
+   * Take out the oldest connection of the address holding the most, to
+   * free what it holds (the process ran out of file descriptors).
+   *
+   * @returns it (the caller closes it), or null when the table is empty.
+   */
+  evictOne(): T | null {
+    return this.#size === 0 ? null : this.#evictOldest(this.#heaviest());
+  }
+
   /** Let `item` go (it finished or closed). Unknown items are ignored. */
   release(address: string, item: T): void {
     const list = this.#held.get(address);

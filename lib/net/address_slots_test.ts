@@ -47,3 +47,15 @@ Deno.test("AddressSlots release frees a slot and forgets an empty address", () =
 Deno.test("AddressSlots refuses a table without room", () => {
   assert.throws(() => new AddressSlots({ total: 0, perAddress: 1 }), RangeError);
 });
+
+Deno.test("AddressSlots.evictOne takes the oldest of the heaviest address", () => {
+  const slots = new AddressSlots<string>({ total: 10, perAddress: 10 });
+  slots.admit("a", "a1");
+  slots.admit("b", "b1");
+  slots.admit("b", "b2");
+  assert.equal(slots.evictOne(), "b1");
+  assert.equal(slots.evictOne(), "a1");
+  assert.equal(slots.evictOne(), "b2");
+  assert.equal(slots.evictOne(), null);
+  assert.equal(slots.size, 0);
+});

@@ -79,9 +79,69 @@ Deno.test("AcceptLoop logs an accept error with its prefix and goes on accepting
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.equal(accepted.length, 1, "accepting went on after the error");
-    assert.deepEqual(logs, ["pairing: accept failed: Too many open files (os error 24)"]);
+    assert.deepEqual(logs, [
+      "pairing: accept failed: Too many open files (os error 24); retrying in 5 ms",
+    ]);
   } finally {
     await loop.close();
     for (const conn of [client, ...accepted]) closeQuietly(conn);
   }
+});
+
+/** A listener whose accept fails with EMFILE's message `failures` times, then waits forever. */
+function failingListener(failures: number) {
+  let calls = 0;
+  let closed = false;
+  let release: (() => void) | null = null;
+  const listener = {
+    addr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+    accept(): Promise<Deno.Conn> {
+      calls++;
+      if (closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+      if (calls <= failures) return Promise.reject(new Error("Too many open files (os error 24)"));
+      return new Promise((_, reject) => {
+        release = () => reject(new Deno.errors.BadResource("closed"));
+      });
+    },
+    close() {
+      closed = true;
+      release?.();
+    },
+  };
+  return { listener: listener as unknown as Deno.Listener, calls: () => calls };
+}
+
+Deno.test("AcceptLoop backs off on repeated accept errors and logs them at most once a second", async () => {
+  const { listener, calls } = failingListener(Infinity);
+  const logs: string[] = [];
+  const loop = new AcceptLoop(listener, { onConnection: () => {}, onLog: (m) => logs.push(m) });
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  await loop.close();
+  // Without the backoff this would be hundreds of thousands of calls and lines.
+  assert.ok(calls() <= 10, `${calls()} accept calls in 700 ms`);
+  assert.equal(logs.length, 1, logs.join("\n"));
+  assert.match(logs[0]!, /^accept failed: Too many open files \(os error 24\); retrying in 5 ms$/);
+});
+
+Deno.test("AcceptLoop goes back to accepting at once after errors pass", async () => {
+  const { listener, calls } = failingListener(3);
+  const loop = new AcceptLoop(listener, { onConnection: () => {} });
+  for (let i = 0; i < 100 && calls() < 4; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal(calls(), 4);
+  await loop.close();
+});
+
+Deno.test("AcceptLoop retries at once when onAcceptFailure freed something", async () => {
+  const { listener, calls } = failingListener(Infinity);
+  let freed = 0;
+  const loop = new AcceptLoop(listener, {
+    onConnection: () => {},
+    onAcceptFailure: () => freed++ < 1000,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await loop.close();
+  // Every pause is the shortest (5 ms) while something is freed.
+  assert.ok(calls() >= 20, `${calls()} accept calls in 300 ms`);
 });

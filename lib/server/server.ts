@@ -17,6 +17,7 @@
 import { formatToken, generateToken, normalizeToken, tokenKey } from "../trust/auth.ts";
 import { FailureThrottle, type FailureThrottleOptions } from "../trust/failure_throttle.ts";
 import { AcceptLoop } from "../net/listener.ts";
+import { AddressSlots } from "../net/address_slots.ts";
 import { LivenessTicker } from "../net/liveness.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol.ts";
 import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
@@ -54,6 +55,16 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
 /** Default maximum number of clients connected at once. */
 export const DEFAULT_MAX_CLIENTS = 64;
 
+/**
+ * Default most connections waiting for their handshake at once (plain and
+ * TLS). Past it the oldest go first: of the address that holds the most,
+ * so a flood from one address evicts its own connections, never a
+ * newcomer's. When the process runs out of file descriptors first (accept
+ * fails with EMFILE), the oldest waiting connection is dropped to make room
+ * as well.
+ */
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 512;
+
 /** TLS settings for {@linkcode PadlinkServer.start}. */
 export interface ServerTlsOptions {
   /** The certificate chain (PEM). */
@@ -87,6 +98,11 @@ export interface ServerOptions {
   handshakeTimeoutMs?: number;
   /** Most clients at once; more are refused with a reason. */
   maxClients?: number;
+  /**
+   * Most connections waiting for their handshake at once; past it the
+   * oldest go first. Default {@linkcode DEFAULT_MAX_PENDING_CONNECTIONS}.
+   */
+  maxPendingConnections?: number;
   /** Largest frame payload accepted, in bytes. */
   maxFrameSize?: number;
   /** Serve TLS with this certificate and key (PEM) instead of plain TCP. */
@@ -134,6 +150,7 @@ export class PadlinkServer implements AsyncDisposable {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       maxClients: options.maxClients ?? DEFAULT_MAX_CLIENTS,
+      maxPendingConnections: options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
       maxFrameSize: options.maxFrameSize ?? 4096,
       tls: options.tls ?? null,
       failures: options.failures ?? null,
@@ -142,6 +159,11 @@ export class PadlinkServer implements AsyncDisposable {
     if (options.onEvent) this.#listeners.add(options.onEvent);
     this.#onLog = options.onLog ?? (() => {});
     const sessions = this.#sessions;
+    const total = this.#options.maxPendingConnections;
+    // No share per address below the total: when the table is full, the
+    // address holding the most loses its oldest, which is fair enough, and a
+    // crowd behind one NAT address is not limited while there is room.
+    this.#pending = new AddressSlots({ total, perAddress: total });
     this.#sessionHost = {
       settings: {
         heartbeatMs: this.#options.heartbeatMs,
@@ -156,6 +178,7 @@ export class PadlinkServer implements AsyncDisposable {
       names: new NameRegistry(),
       report: (event) => this.#emit(event),
       log: (message) => this.#onLog(message),
+      handshakeDone: (session) => this.#pending.release(session.address, session),
       sessions: {
         activeCount: () => {
           let count = 0;
@@ -175,6 +198,17 @@ export class PadlinkServer implements AsyncDisposable {
     this.#liveness = new LivenessTicker(this.#options, () => this.#activeSessions());
     this.#acceptLoop = new AcceptLoop(listener, {
       onConnection: (conn) => this.#serve(conn),
+      // Out of file descriptors: free some held by connections that have not
+      // proved anything yet, so that a real client can still get in.
+      // An eighth of them at a time, so a backlog of thousands drains fast.
+      onAcceptFailure: () => {
+        const count = Math.max(1, Math.ceil(this.#pending.size / 8));
+        let freed = 0;
+        for (let oldest; freed < count && (oldest = this.#pending.evictOne()); freed++) {
+          this.#evict(oldest, "the server ran out of file descriptors");
+        }
+        return freed > 0;
+      },
       onLog: this.#onLog,
     });
   }
@@ -323,7 +357,35 @@ export class PadlinkServer implements AsyncDisposable {
   #serve(conn: Deno.Conn): void {
     const session = new Session(this.#sessionHost, conn);
     this.#sessions.add(session);
-    session.done = session.run().finally(() => this.#sessions.delete(session));
+    const evicted = this.#pending.admit(session.address, session);
+    if (evicted) {
+      this.#evict(
+        evicted,
+        `more than ${this.#options.maxPendingConnections} were waiting for their handshake`,
+      );
+    }
+    session.done = session.run().finally(() => {
+      this.#sessions.delete(session);
+      this.#pending.release(session.address, session);
+    });
+  }
+
+  readonly #pending: AddressSlots<Session>;
+  #evictions = 0;
+  #evictionLoggedAt = -Infinity;
+
+  /** Drop a connection still waiting for its handshake, to make room; logged at most once a second. */
+  #evict(session: Session, why: string): void {
+    session.evict(`dropped before its handshake: ${why}`);
+    this.#evictions++;
+    const now = performance.now();
+    if (now - this.#evictionLoggedAt >= 1000) {
+      this.#onLog(
+        `${this.#evictions} connection(s) dropped before their handshake, oldest first: ${why}`,
+      );
+      this.#evictions = 0;
+      this.#evictionLoggedAt = now;
+    }
   }
 
   *#activeSessions(): Iterable<Session> {

@@ -241,3 +241,40 @@ Deno.test("PadlinkServer drops a client that sends RUMBLE (a server-to-client me
   assert.equal(disconnect.reason, "protocol error: unexpected message type 0x20");
   assert.ok(logs.some((line) => line.includes("unexpected message type 0x20")), logs.join("\n"));
 });
+
+Deno.test("PadlinkServer drops the oldest connections past its cap on those waiting for a handshake", async () => {
+  const logs: string[] = [];
+  const { server, port } = await startServer({
+    token: null,
+    maxPendingConnections: 4,
+    onLog: (message) => logs.push(message),
+  });
+  await using _ = server;
+  const silent: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 10; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await readFrames(conn, 1); // HELLO: the server has taken it in.
+      silent.push(conn);
+    }
+    // The six oldest are closed (HELLO was their only frame); the four newest stay.
+    for (const [i, conn] of silent.entries()) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ended = await Promise.race([
+        conn.read(new Uint8Array(16)).then((n) => n === null ? "closed" : "data", () => "closed"),
+        new Promise((resolve) => timer = setTimeout(() => resolve("open"), i < 6 ? 2000 : 100)),
+      ]).finally(() => clearTimeout(timer));
+      assert.equal(ended, i < 6 ? "closed" : "open", `connection ${i}`);
+    }
+    assert.ok(
+      logs.some((l) => /dropped before their handshake, oldest first/.test(l)),
+      logs.join("\n"),
+    );
+    // A real client still gets in, and evicts the oldest of the four.
+    const connection = await PadlinkConnection.open({ host: "127.0.0.1", port, name: "alice" });
+    assert.equal(connection.name, "alice");
+    await connection.goodbye();
+  } finally {
+    for (const conn of silent) conn.close();
+  }
+});

@@ -81,6 +81,8 @@ export interface SessionHost {
   report(event: ServerEvent): void;
   /** Report a human-readable diagnostic. */
   log(message: string): void;
+  /** The session's handshake is complete: it no longer counts as waiting for one. */
+  handshakeDone?(session: Session): void;
   /**
    * The live sessions: the count of those past their handshake, and the one
    * that joined with a session id.
@@ -132,10 +134,19 @@ export class Session implements ClientMessageSink, LivenessPeer {
   /** `performance.now()` when the frame being decoded was handed over. */
   #frameAt = 0;
 
+  /** The client's address (host, without the port). */
+  readonly address: string;
+
   /** A session for `conn`, run by `host`; nothing happens until {@linkcode run}. */
   constructor(host: SessionHost, conn: Deno.Conn) {
     this.#host = host;
     this.#link = new FramedConnection(conn, { maxFrameSize: host.settings.maxFrameSize });
+    this.address = (conn.remoteAddr as Deno.NetAddr).hostname;
+  }
+
+  /** Drop this connection, which has not completed its handshake, to make room for others. */
+  evict(reason: string): void {
+    this.#end(reason);
   }
 
   /** Greet the client and serve it until it goes away; never rejects. */
@@ -212,7 +223,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
     }
     const host = this.#host;
     const { key: keyPromise, channelBinding } = host.settings;
-    const ip = (this.#link.conn.remoteAddr as Deno.NetAddr).hostname;
+    const ip = this.address;
     const verdict = checkJoin(join, {
       protocolVersion: PROTOCOL_VERSION,
       tokenRequired: keyPromise !== null,
@@ -273,6 +284,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
       capabilities: join.capabilities ? SERVER_CAPABILITIES : undefined,
     }));
     this.state = "active";
+    host.handshakeDone?.(this);
     this.connectedAt = Date.now();
     this.#connectedMono = performance.now();
     host.report({ type: "connect", client: this.name, addr: this.#link.peer });

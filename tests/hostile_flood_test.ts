@@ -1,0 +1,94 @@
+/**
+ * Connection floods against the real server on loopback: thousands of
+ * connections that never say anything, past the process's file limit. The
+ * server caps the connections waiting for their handshake (oldest first),
+ * so it never runs out of file descriptors, does not spin or flood its
+ * log, and a real client still connects and streams.
+ */
+
+import assert from "node:assert/strict";
+import { clientArgs, holdingReplay } from "./_fault_util.ts";
+import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+
+/** User plus system CPU time of a process so far, in ms (Linux: clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function rssKiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/** Open `count` connections that never send a byte, 100 at a time; a refused one is skipped. */
+async function silentFlood(port: number, count: number): Promise<Deno.TcpConn[]> {
+  const conns: Deno.TcpConn[] = [];
+  for (let opened = 0; opened < count; opened += 100) {
+    const batch = await Promise.allSettled(
+      Array.from({ length: 100 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    for (const result of batch) if (result.status === "fulfilled") conns.push(result.value);
+  }
+  return conns;
+}
+
+Deno.test("2,000 silent connections past the server's file limit: no spin, no log flood, a real client still streams", async () => {
+  // 256 open files: 64 connections may wait for their handshake at once.
+  await using server = await startServer(["--timeout", "5000"], {
+    wrapper: ["prlimit", "--nofile=256"],
+  });
+  const replay = await writeReplay(holdingReplay(1500));
+  let flood: Deno.TcpConn[] = [];
+  try {
+    const logBefore = server.stderr.lines.length;
+    flood = await silentFlood(server.port, 2000);
+    const cpuBefore = cpuMs(server.pid);
+    const windowStart = performance.now();
+    // A real client, while the flood's connections are all still open.
+    await using client = spawnEntrypoint("client.ts", [
+      ...clientArgs(server, "honest"),
+      "--replay",
+      replay,
+    ]);
+    const status = await client.exit(20000);
+    assert.equal(status.code, 0, client.stderr.text);
+    const windowMs = performance.now() - windowStart;
+    const cpu = cpuMs(server.pid) - cpuBefore;
+    const logLines = server.stderr.lines.length - logBefore;
+    console.log(
+      `measured: ${flood.length} silent connections; server CPU ${cpu} ms in ${
+        windowMs.toFixed(0)
+      } ms; ${logLines} log lines; RSS ${rssKiB(server.pid)} KiB`,
+    );
+    const honest = server.events().filter((e) => e.client === "honest");
+    assert.deepEqual(honest.map((e) => e.type), [
+      "connect",
+      "pad",
+      "button",
+      "axis",
+      "key",
+      "button",
+      "key",
+      "axis",
+      "pad",
+      "disconnect",
+    ]);
+    // Spinning on EMFILE took a whole core; allow half of one, for a loaded machine.
+    assert.ok(cpu < windowMs / 2, `server used ${cpu} ms of CPU in ${windowMs} ms`);
+    // Accept errors and evictions are logged at most once a second each, plus the
+    // handshake timeouts of the connections it kept (at most the 64 it holds).
+    assert.ok(logLines < 200, `${logLines} log lines:\n${server.stderr.text.slice(-2000)}`);
+    assert.ok(rssKiB(server.pid) < 300 * 1024);
+    assert.equal(server.status, null, "the server is still running");
+  } finally {
+    for (const conn of flood) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the server.
+      }
+    }
+    await Deno.remove(replay);
+  }
+});
