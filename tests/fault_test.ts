@@ -435,9 +435,9 @@ Deno.test("limits: --max-clients refuses the next client and tells it why", asyn
     assert.equal(status.code, 1);
     assert.match(
       second.stderr.text.trim(),
-      /^padlink-client: the server at 127\.0\.0\.1:\d+ refused the connection: server is full \(1 clients\)$/,
+      /^padlink-client: the server at 127\.0\.0\.1:\d+ refused the connection: server is full \(1 client\)$/,
     );
-    await server.stderr.waitFor((l) => /refused: server is full \(1 clients\)/.test(l));
+    await server.stderr.waitFor((l) => /refused: server is full \(1 client\)/.test(l));
     assert.ok(!server.events().some((e) => e.client === "second"));
     first.kill("SIGTERM");
     assert.equal((await first.exit()).code, 0);

@@ -50,6 +50,12 @@ export function parseArgsError(program: string, error: unknown): UsageError {
       }=VALUE if that is meant`,
     );
   }
+  const switchValue = /Option '([^']+)' does not take an argument/.exec(message);
+  if (switchValue) {
+    return new UsageError(
+      `${switchValue[1]} is a switch and takes no value: write ${switchValue[1]} alone`,
+    );
+  }
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) {
     return new UsageError(
@@ -176,6 +182,94 @@ export function parseNumber(value: string, flag: string, min: number, max: numbe
     throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
   }
   return number;
+}
+
+/** Parse a whole number within [min, max]; a fraction is refused, not rounded. */
+export function parseInteger(value: string, flag: string, min: number, max: number): number {
+  const number = Number(value);
+  if (!/^\s*[+-]?\d+\s*$/.test(value) || number < min || number > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${value}'`);
+  }
+  return number;
+}
+
+/**
+ * Check an address or host name to listen on, before anything listens: an
+ * empty one, a dotted quad that is no IPv4 address (`999.1.1.1`), a port
+ * given with it, or characters no host name has are refused.
+ *
+ * @param hostname The value as given (an IPv6 address without brackets).
+ * @param flag The flag it came from, for the message.
+ * @param advice What to do, ending the message.
+ * @returns the host name.
+ * @throws {UsageError} naming the flag and the value.
+ */
+export function checkListenHost(hostname: string, flag: string, advice: string): string {
+  const refuse = (why: string) => new UsageError(`${flag} '${hostname}' ${why}; ${advice}`);
+  if (hostname.trim() === "") throw new UsageError(`${flag} needs an address; ${advice}`);
+  if (/^[\d.]+$/.test(hostname)) {
+    const parts = hostname.split(".");
+    if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) {
+      throw refuse("is not an IPv4 address (four numbers from 0 to 255)");
+    }
+    return hostname;
+  }
+  if (hostname.includes(":")) {
+    if (!/^[\da-fA-F:.]+(%[\w.-]+)?$/.test(hostname) || hostname.split("::").length > 2) {
+      throw refuse("is not an IPv6 address");
+    }
+    return hostname;
+  }
+  if (
+    !/^[a-zA-Z\d]([a-zA-Z\d-]*[a-zA-Z\d])?(\.[a-zA-Z\d]([a-zA-Z\d-]*[a-zA-Z\d])?)*\.?$/.test(
+      hostname,
+    )
+  ) {
+    throw refuse("is neither an address nor a host name");
+  }
+  return hostname;
+}
+
+/**
+ * Parse `[ADDR:]PORT`, as `--web` and `--dsu` take it: `7176`,
+ * `0.0.0.0:7176` or `[::1]:7176` (an IPv6 address always in brackets).
+ *
+ * @param value The flag's value.
+ * @param flag The flag, for messages.
+ * @param defaultHost The address a bare port binds.
+ * @returns the address (an IPv6 one without brackets) and the port.
+ * @throws {UsageError} naming the flag and showing the form.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseListenAddress } from "./common.ts";
+ * const { hostname, port } = parseListenAddress("[::1]:7176", "--web", "127.0.0.1");
+ * if (hostname !== "::1" || port !== 7176) throw new Error();
+ * ```
+ */
+export function parseListenAddress(
+  value: string,
+  flag: string,
+  defaultHost: string,
+): { hostname: string; port: number } {
+  if (/^\d+$/.test(value)) return { hostname: defaultHost, port: parsePort(value, flag) };
+  const split = /^\[([^\]]*)\]:([^:]*)$/.exec(value) ?? /^([^:\[\]]*):([^:]*)$/.exec(value);
+  const example = `for example 7176, 0.0.0.0:7176 or [::1]:7176`;
+  if (!split) {
+    throw new UsageError(
+      value.split(":").length > 2
+        ? `${flag} takes [ADDR:]PORT, got '${value}'; write an IPv6 address in brackets: [::1]:7176`
+        : `${flag} takes [ADDR:]PORT, ${example}, got '${value}'`,
+    );
+  }
+  if (split[1] === "") {
+    throw new UsageError(`${flag} takes [ADDR:]PORT, got '${value}' with no address before ':'`);
+  }
+  const advice = `${flag} takes [ADDR:]PORT, ${example}`;
+  return {
+    hostname: checkListenHost(split[1]!, flag, advice),
+    port: parsePort(split[2]!, flag),
+  };
 }
 
 /** Read an environment variable, treating a missing permission as unset. */

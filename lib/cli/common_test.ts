@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { parseFlags, readCommandLine, readToken, UsageError } from "./common.ts";
+import {
+  checkListenHost,
+  parseFlags,
+  parseInteger,
+  parseListenAddress,
+  readCommandLine,
+  readToken,
+  UsageError,
+} from "./common.ts";
 
 const FLAGS = {
   port: { type: "string" },
@@ -89,5 +97,67 @@ Deno.test("readToken takes --token over PADLINK_TOKEN, treats an empty variable 
   } finally {
     if (saved === undefined) Deno.env.delete("PADLINK_TOKEN");
     else Deno.env.set("PADLINK_TOKEN", saved);
+  }
+});
+
+Deno.test("parseFlags: a switch given a value (--json=yes) says to write it alone", () => {
+  assert.throws(
+    () => parseFlags("p", ["--json=yes"], FLAGS),
+    (error: unknown) =>
+      error instanceof UsageError &&
+      error.message === "--json is a switch and takes no value: write --json alone",
+  );
+});
+
+Deno.test("parseListenAddress takes PORT, ADDR:PORT and [IPV6]:PORT, for --web and --dsu alike", () => {
+  assert.deepEqual(parseListenAddress("26761", "--dsu", "127.0.0.1"), {
+    hostname: "127.0.0.1",
+    port: 26761,
+  });
+  assert.deepEqual(parseListenAddress("0", "--web", "127.0.0.1"), {
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  assert.deepEqual(parseListenAddress("0.0.0.0:8080", "--web", "x"), {
+    hostname: "0.0.0.0",
+    port: 8080,
+  });
+  assert.deepEqual(parseListenAddress("[::1]:5", "--dsu", "x"), { hostname: "::1", port: 5 });
+  const refused = (value: string, pattern: RegExp) =>
+    assert.throws(
+      () => parseListenAddress(value, "--dsu", "127.0.0.1"),
+      (error: unknown) => error instanceof UsageError && pattern.test(error.message),
+      value,
+    );
+  refused("::1:5", /^--dsu takes \[ADDR:\]PORT, .*IPv6 address in brackets: \[::1\]:7176$/);
+  refused(":5", /no address before ':'/);
+  refused("[]:5", /no address before ':'/);
+  refused("host:x", /^--dsu must be a port number/);
+  refused("1.2.3.4:", /^--dsu must be a port number/);
+  refused("1.2.3.4:70000", /^--dsu must be a port number/);
+  refused("65536", /^--dsu must be a port number/);
+  refused("nonsense", /^--dsu takes \[ADDR:\]PORT, for example 7176/);
+  refused("", /^--dsu takes \[ADDR:\]PORT/);
+  refused("80 ", /^--dsu takes \[ADDR:\]PORT/);
+  refused("999.1.1.1:80", /^--dsu '999\.1\.1\.1' is not an IPv4 address/);
+});
+
+Deno.test("checkListenHost refuses what no listener takes, naming the flag", () => {
+  for (const good of ["0.0.0.0", "::", "::1", "fe80::1%eth0", "localhost", "pad-box.lan"]) {
+    assert.equal(checkListenHost(good, "--host", "fix it"), good);
+  }
+  for (const bad of ["", " ", "999.1.1.1", "1.2.3", "1.2.3.4.5", "a_b", "x y", "[::1]"]) {
+    assert.throws(
+      () => checkListenHost(bad, "--host", "fix it"),
+      (error: unknown) => error instanceof UsageError && /^--host .*; fix it$/.test(error.message),
+      bad,
+    );
+  }
+});
+
+Deno.test("parseInteger refuses fractions instead of rounding them", () => {
+  assert.equal(parseInteger("64", "--n", 1, 100), 64);
+  for (const bad of ["1.5", "1e1", "", "0", "101", "x"]) {
+    assert.throws(() => parseInteger(bad, "--n", 1, 100), UsageError, bad);
   }
 });

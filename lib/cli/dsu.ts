@@ -11,7 +11,8 @@ import type { DsuOutput } from "../outputs/dsu/output.ts";
 import type { SlotPin } from "../outputs/dsu/slots.ts";
 import { MAX_PAD } from "../input/model.ts";
 import { validateClientName } from "../wire/names.ts";
-import { parsePort, UsageError } from "./common.ts";
+import { parseListenAddress, UsageError } from "./common.ts";
+import { bracketHost, formatHostPort } from "../net/host_port.ts";
 
 /** The DSU settings from the command line. */
 export interface DsuCliOptions {
@@ -44,30 +45,6 @@ export function expandBareDsu(args: readonly string[]): string[] {
     const next = args[i + 1];
     return next === undefined || next.startsWith("-") ? `--dsu=${DSU_BARE_VALUE}` : arg;
   });
-}
-
-/**
- * Parse `[ADDR:]PORT` (an IPv6 address in brackets: `[::1]:26760`); a bare
- * port binds {@linkcode DSU_DEFAULT_HOST}.
- *
- * @throws {UsageError} on a bad port or an empty address
- */
-export function parseDsuAddress(value: string): { hostname: string; port: number } {
-  const bracketed = /^\[([^\]]+)\]:([^:]*)$/.exec(value);
-  const split = bracketed ?? /^([^:]*):([^:]*)$/.exec(value);
-  if (!split) {
-    if (value.includes(":") && !/^\d+$/.test(value)) {
-      throw new UsageError(
-        `--dsu takes [ADDR:]PORT, got '${value}'; write an IPv6 address in brackets: [::1]:${DSU_DEFAULT_PORT}`,
-      );
-    }
-    return { hostname: DSU_DEFAULT_HOST, port: parsePort(value, "--dsu") };
-  }
-  const hostname = split[1]!;
-  if (hostname === "") {
-    throw new UsageError(`--dsu takes [ADDR:]PORT, got '${value}' with no address before ':'`);
-  }
-  return { hostname, port: parsePort(split[2]!, "--dsu") };
 }
 
 /**
@@ -131,7 +108,10 @@ export function parseDsuFlags(
     if (slots !== undefined) throw new UsageError("--dsu-slots needs --dsu");
     return null;
   }
-  return { ...parseDsuAddress(dsu), pins: slots === undefined ? [] : parseDsuSlots(slots) };
+  return {
+    ...parseListenAddress(dsu, "--dsu", DSU_DEFAULT_HOST),
+    pins: slots === undefined ? [] : parseDsuSlots(slots),
+  };
 }
 
 /**
@@ -144,14 +124,14 @@ export async function startDsu(
   onLog: (message: string) => void,
 ): Promise<DsuOutput | string> {
   const { DsuOutput } = await import("../outputs/dsu/output.ts");
-  const where = options.hostname.includes(":")
-    ? `[${options.hostname}]:${options.port}`
-    : `${options.hostname}:${options.port}`;
+  const where = formatHostPort(options.hostname, options.port);
   try {
     return await DsuOutput.start({ ...options, onLog });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
-      return `UDP port ${options.port} on ${options.hostname} is already in use (another DSU server such as DS4Windows?); stop it or pick another with --dsu`;
+      return `UDP port ${options.port} on ${
+        bracketHost(options.hostname)
+      } is already in use (another DSU server such as DS4Windows?); stop it or pick another with --dsu`;
     }
     if (error instanceof Deno.errors.AddrNotAvailable) {
       return `cannot bind DSU to ${where}: no such address on this machine; check --dsu`;
@@ -165,5 +145,7 @@ export async function startDsu(
 
 /** The warning printed when DSU listens beyond this machine. */
 export function exposedWarning(hostname: string, port: number): string {
-  return `warning: DSU on ${hostname}:${port} has no authentication: anyone who can reach it can read the pads and make them rumble; bind 127.0.0.1 unless that network is trusted`;
+  return `warning: DSU on ${
+    formatHostPort(hostname, port)
+  } has no authentication: anyone who can reach it can read the pads and make them rumble; bind 127.0.0.1 unless that network is trusted`;
 }

@@ -1,23 +1,11 @@
 import assert from "node:assert/strict";
-import { UsageError } from "./common.ts";
-import { expandBareDsu, parseDsuAddress, parseDsuFlags, parseDsuSlots } from "./dsu.ts";
+import { expandBareDsu, parseDsuFlags, parseDsuSlots } from "./dsu.ts";
 
 Deno.test("expandBareDsu gives a bare --dsu the default address and leaves values alone", () => {
   assert.deepEqual(expandBareDsu(["--dsu"]), ["--dsu=127.0.0.1:26760"]);
   assert.deepEqual(expandBareDsu(["--dsu", "--json"]), ["--dsu=127.0.0.1:26760", "--json"]);
   assert.deepEqual(expandBareDsu(["--dsu", "0"]), ["--dsu", "0"]);
   assert.deepEqual(expandBareDsu(["--dsu=1:2"]), ["--dsu=1:2"]);
-});
-
-Deno.test("parseDsuAddress takes PORT, ADDR:PORT and [IPV6]:PORT", () => {
-  assert.deepEqual(parseDsuAddress("26761"), { hostname: "127.0.0.1", port: 26761 });
-  assert.deepEqual(parseDsuAddress("0"), { hostname: "127.0.0.1", port: 0 });
-  assert.deepEqual(parseDsuAddress("0.0.0.0:26760"), { hostname: "0.0.0.0", port: 26760 });
-  assert.deepEqual(parseDsuAddress("[::1]:5"), { hostname: "::1", port: 5 });
-  assert.throws(() => parseDsuAddress("::1:5"), /IPv6 address in brackets/);
-  assert.throws(() => parseDsuAddress(":5"), /no address before ':'/);
-  assert.throws(() => parseDsuAddress("host:x"), /--dsu must be a port number/);
-  assert.throws(() => parseDsuAddress("65536"), UsageError);
 });
 
 Deno.test("parseDsuSlots reads CLIENT:SLOT and CLIENT/PAD:SLOT", () => {

@@ -11,6 +11,7 @@ import type { ServerIdentity } from "../trust/certificate.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
 import { pairingPort, PairingServer } from "../trust/pairing.ts";
 import { DEFAULT_OUTPUT_QUEUE, StreamOutput } from "../outputs/stream_output.ts";
+import { bracketHost, formatHostPort } from "../net/host_port.ts";
 import { isLoopbackHost } from "../outputs/web/access.ts";
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, WebOutput } from "../outputs/web/web_output.ts";
 import {
@@ -21,10 +22,13 @@ import {
   type ServerOptions,
 } from "../server/server.ts";
 import {
+  checkListenHost,
   EXIT_FAILURE,
   EXIT_USAGE,
   onStopSignal,
   parseFlags,
+  parseInteger,
+  parseListenAddress,
   parseNumber,
   parsePort,
   printError,
@@ -98,24 +102,6 @@ export interface ServerCliOptions {
   outputQueue: number;
 }
 
-/**
- * Parse a `--web` value: `PORT`, `ADDR:PORT` or `[IPV6]:PORT`.
- *
- * @throws {UsageError} on anything else.
- */
-export function parseWebAddress(value: string): { hostname: string; port: number } {
-  const match = /^(?:(\[[^\]]+\]|[^:\[\]]+):)?(\d+)$/.exec(value);
-  if (!match) {
-    throw new UsageError(
-      `--web takes [ADDR:]PORT, for example 7176 or 0.0.0.0:7176, got '${value}'`,
-    );
-  }
-  return {
-    hostname: match[1]?.replace(/^\[(.*)\]$/, "$1") ?? DEFAULT_WEB_HOST,
-    port: parsePort(match[2]!, "--web"),
-  };
-}
-
 /** `--web` without a value (last, or before another flag) means the default address. */
 function withWebDefault(args: string[]): string[] {
   return args.map((arg, i) =>
@@ -173,12 +159,14 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
       "with --tls the next port is the pairing port, so --port must be below 65535",
     );
   }
-  const web = values.web === undefined ? null : parseWebAddress(values.web);
+  const web = values.web === undefined
+    ? null
+    : parseListenAddress(values.web, "--web", DEFAULT_WEB_HOST);
   if (web && tls === "generate" && port !== 0 && web.port === pairingPort(port)) {
     throw new UsageError(
       `--web port ${web.port} is the pairing port with --tls (--port + 1); pick another, for example --web ${
-        web.hostname.includes(":") ? `[${web.hostname}]` : web.hostname
-      }:${web.port + 1}`,
+        formatHostPort(web.hostname, web.port + 1)
+      }`,
     );
   }
   if (web && token === null && !isLoopbackHost(web.hostname)) {
@@ -191,7 +179,11 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     web,
     configDir: values["config-dir"],
     dsu: parseDsuFlags(values.dsu, values["dsu-slots"]),
-    hostname: values.host ?? "0.0.0.0",
+    hostname: values.host === undefined ? "0.0.0.0" : checkListenHost(
+      values.host,
+      "--host",
+      "give an address of this machine, such as 0.0.0.0 (every IPv4 interface), :: or 127.0.0.1",
+    ),
     port,
     json: values.json ?? false,
     token,
@@ -200,10 +192,10 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
       : parseNumber(values.timeout, "--timeout", 100, 60000),
     maxClients: values["max-clients"] === undefined
       ? DEFAULT_MAX_CLIENTS
-      : Math.floor(parseNumber(values["max-clients"], "--max-clients", 1, 100000)),
+      : parseInteger(values["max-clients"], "--max-clients", 1, 100000),
     outputQueue: values["output-queue"] === undefined
       ? DEFAULT_OUTPUT_QUEUE
-      : Math.floor(parseNumber(values["output-queue"], "--output-queue", 1, 10_000_000)),
+      : parseInteger(values["output-queue"], "--output-queue", 1, 10_000_000),
   };
 }
 
@@ -289,16 +281,21 @@ export async function serverMain(args: string[]): Promise<number> {
         : `port ${options.port}`;
       printError(
         PROGRAM,
-        `${which} on ${options.hostname} is already in use; stop the other program or pick another with --port`,
+        `${which} on ${
+          bracketHost(options.hostname)
+        } is already in use; stop the other program or pick another with --port`,
       );
       return EXIT_FAILURE;
     }
-    if (error instanceof Deno.errors.AddrNotAvailable || error instanceof Deno.errors.NotFound) {
+    const lookup = isLookupFailure(error);
+    if (lookup || error instanceof Deno.errors.AddrNotAvailable) {
       printError(
         PROGRAM,
-        `cannot listen on ${options.hostname}: no such address on this machine; check --host`,
+        `cannot listen on ${bracketHost(options.hostname)}: ${
+          lookup ? "no such host name" : "no such address on this machine"
+        }; check --host (0.0.0.0 listens on every IPv4 interface)`,
       );
-      return EXIT_FAILURE;
+      return EXIT_USAGE;
     }
     if (error instanceof Deno.errors.PermissionDenied) {
       printError(
@@ -314,7 +311,7 @@ export async function serverMain(args: string[]): Promise<number> {
     server.addOutput(dsu);
     const { hostname, port } = dsu.addr;
     out.note({
-      text: `DSU (cemuhook) for emulators on ${hostname}:${port}`,
+      text: `DSU (cemuhook) for emulators on ${formatHostPort(hostname, port)}`,
       json: { type: "dsu", host: hostname, port },
     });
     if (!isLoopbackHost(hostname)) printError(PROGRAM, exposedWarning(hostname, port));
@@ -366,7 +363,9 @@ export async function serverMain(args: string[]): Promise<number> {
   if (!written.complete && status === 0) {
     printError(
       PROGRAM,
-      `stdout was not read in time; ${written.abandoned} queued lines were not written`,
+      `stdout was not read in time; ${written.abandoned} queued line${
+        written.abandoned === 1 ? " was" : "s were"
+      } not written`,
     );
     status = EXIT_FAILURE;
   }
@@ -382,12 +381,10 @@ async function startWeb(
   try {
     return await WebOutput.start({ ...address, token, onLog });
   } catch (error) {
-    const where = `${address.hostname}:${address.port}`;
+    const where = formatHostPort(address.hostname, address.port);
     if (error instanceof Deno.errors.AddrInUse) {
       printError(PROGRAM, `--web ${where}: the port is already in use; pick another`);
-    } else if (
-      error instanceof Deno.errors.AddrNotAvailable || error instanceof Deno.errors.NotFound
-    ) {
+    } else if (error instanceof Deno.errors.AddrNotAvailable || isLookupFailure(error)) {
       printError(PROGRAM, `--web ${where}: no such address on this machine`);
     } else if (error instanceof Deno.errors.PermissionDenied) {
       printError(PROGRAM, `--web ${where}: not allowed to listen there (${error.message})`);
@@ -396,6 +393,15 @@ async function startWeb(
     }
     return undefined;
   }
+}
+
+/**
+ * Whether listening failed because the host name did not resolve (Deno
+ * reports it as a plain `Error` from getaddrinfo, or `NotFound`).
+ */
+function isLookupFailure(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound ||
+    (error instanceof Error && /failed to lookup address/i.test(error.message));
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseServerArgs, parseWebAddress } from "./server_main.ts";
+import { parseServerArgs } from "./server_main.ts";
 import { UsageError } from "./common.ts";
 
 function web(args: string[]) {
@@ -12,16 +12,6 @@ Deno.test("--web alone, last or before another flag, means 127.0.0.1:7176", () =
   assert.deepEqual(web(["--web"]), { hostname: "127.0.0.1", port: 7176 });
   assert.deepEqual(web(["--web", "--json"]), { hostname: "127.0.0.1", port: 7176 });
   assert.equal(web(["--json"]), null);
-});
-
-Deno.test("--web takes PORT, ADDR:PORT and [IPV6]:PORT", () => {
-  assert.deepEqual(parseWebAddress("0"), { hostname: "127.0.0.1", port: 0 });
-  assert.deepEqual(parseWebAddress("0.0.0.0:8080"), { hostname: "0.0.0.0", port: 8080 });
-  assert.deepEqual(parseWebAddress("[::1]:7176"), { hostname: "::1", port: 7176 });
-  assert.deepEqual(web(["--web=192.168.1.5:7176"]), { hostname: "192.168.1.5", port: 7176 });
-  for (const bad of ["", "x", "1.2.3.4:", ":80", "::1:80", "1.2.3.4:70000", "80 "]) {
-    assert.throws(() => parseWebAddress(bad), UsageError, bad);
-  }
 });
 
 Deno.test("--web off loopback with --no-auth is refused; on loopback it is fine", () => {
@@ -52,8 +42,38 @@ Deno.test("--output-queue takes a whole number of events, default 100000", () =>
       () => parseServerArgs(["--output-queue", bad]),
       (error: Error) =>
         error instanceof UsageError &&
-        error.message === `--output-queue must be a number from 1 to 10000000, got '${bad}'`,
+        error.message === `--output-queue must be a whole number from 1 to 10000000, got '${bad}'`,
       bad,
     );
+  }
+});
+
+Deno.test("--max-clients takes a whole number: 1.5 is refused, not floored", () => {
+  const options = parseServerArgs(["--max-clients", "3"]);
+  assert.ok(typeof options === "object");
+  assert.equal(options.maxClients, 3);
+  for (const bad of ["1.5", "0", "x", "1e3", ""]) {
+    assert.throws(
+      () => parseServerArgs(["--max-clients", bad]),
+      (error: Error) =>
+        error instanceof UsageError &&
+        error.message === `--max-clients must be a whole number from 1 to 100000, got '${bad}'`,
+      bad,
+    );
+  }
+});
+
+Deno.test("--host is checked before listening: empty, a bad dotted quad, junk", () => {
+  const host = (value: string) => {
+    const options = parseServerArgs(["--host", value]);
+    assert.ok(typeof options === "object");
+    return options.hostname;
+  };
+  assert.equal(host("127.0.0.1"), "127.0.0.1");
+  assert.equal(host("::"), "::");
+  assert.equal(host("localhost"), "localhost");
+  assert.equal(host("nonexistent.invalid"), "nonexistent.invalid"); // refused when it does not resolve
+  for (const bad of ["", "999.1.1.1", "1.2.3", "a b", "[::1]", "::1::2", "host:7175"]) {
+    assert.throws(() => parseServerArgs([`--host=${bad}`]), UsageError, bad);
   }
 });

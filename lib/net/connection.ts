@@ -9,6 +9,7 @@
 
 import { DEFAULT_MAX_FRAME_SIZE, FrameDecoder } from "../wire/frame.ts";
 import { closeQuietly } from "./close_quietly.ts";
+import { formatHostPort } from "./host_port.ts";
 import { withDeadline } from "./deadline.ts";
 
 /**
@@ -55,9 +56,7 @@ export interface FramedConnectionOptions {
 /** Format a `Deno.Addr` as `host:port` (IPv6 hosts in brackets). */
 export function formatAddr(addr: Deno.Addr): string {
   if (addr.transport === "tcp" || addr.transport === "udp") {
-    return addr.hostname.includes(":")
-      ? `[${addr.hostname}]:${addr.port}`
-      : `${addr.hostname}:${addr.port}`;
+    return formatHostPort(addr.hostname, addr.port);
   }
   return "path" in addr ? String(addr.path) : addr.transport;
 }

@@ -10,5 +10,6 @@ export * from "./address_slots.ts";
 export * from "./close_quietly.ts";
 export * from "./connection.ts";
 export * from "./deadline.ts";
+export * from "./host_port.ts";
 export * from "./listener.ts";
 export * from "./liveness.ts";

@@ -9,6 +9,7 @@
 
 import type { AxisName, ButtonName } from "../input/model.ts";
 import type { ServerEvent } from "../server/events.ts";
+import { formatHostPort } from "../net/host_port.ts";
 import { jsonString, safeText } from "../wire/safe_text.ts";
 
 /** How each button reads in human output. */
@@ -62,17 +63,18 @@ export const AXIS_LABELS: Readonly<Record<AxisName, string>> = {
 export function formatHuman(event: ServerEvent): string {
   switch (event.type) {
     case "listening":
-      return `listening on ${event.host}:${event.port} (protocol v${event.protocol}, ${
-        event.auth ? "token required" : "no auth"
-      })`;
+      return `listening on ${
+        formatHostPort(event.host, event.port)
+      } (protocol v${event.protocol}, ${event.auth ? "token required" : "no auth"})`;
     case "connect":
       return `${safeText(event.client)} connected from ${event.addr}`;
     case "disconnect":
       return `${safeText(event.client)} disconnected (${safeText(event.reason)})`;
     case "pad":
-      return event.attached
-        ? `${safeText(event.client)} pad${event.pad} attached: ${safeText(event.name ?? "")}`
-        : `${safeText(event.client)} pad${event.pad} detached`;
+      if (!event.attached) return `${safeText(event.client)} pad${event.pad} detached`;
+      return event.name
+        ? `${safeText(event.client)} pad${event.pad} attached: ${safeText(event.name)}`
+        : `${safeText(event.client)} pad${event.pad} attached`;
     case "button":
       return `${safeText(event.client)} pad${event.pad} ${BUTTON_LABELS[event.button]} ${
         event.pressed ? "pressed" : "released"

@@ -19,7 +19,7 @@ const EVERY_EVENT: [ServerEvent, string, Record<string, unknown>][] = [
   ],
   [
     { type: "listening", host: "::", port: 0, auth: false, protocol: 1 },
-    "listening on :::0 (protocol v1, no auth)",
+    "listening on [::]:0 (protocol v1, no auth)",
     { type: "listening", host: "::", port: 0, auth: false, protocol: 1 },
   ],
   [
@@ -50,6 +50,11 @@ const EVERY_EVENT: [ServerEvent, string, Record<string, unknown>][] = [
       attached: true,
       name: "Xbox Series X Controller",
     },
+  ],
+  [
+    { type: "pad", client: "alice", t: 12.5, pad: 1, attached: true, name: "" },
+    "alice pad1 attached",
+    { type: "pad", client: "alice", t: 12.5, pad: 1, attached: true, name: "" },
   ],
   [
     { type: "pad", client: "alice", t: 12.5, pad: 15, attached: false },

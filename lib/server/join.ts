@@ -81,7 +81,10 @@ export function checkJoin(join: Join, policy: JoinPolicy): JoinVerdict {
  */
 export function checkCapacity(active: number, maxClients: number): Refuse | null {
   if (active < maxClients) return null;
-  return { code: RefuseCode.SERVER_FULL, reason: `server is full (${maxClients} clients)` };
+  return {
+    code: RefuseCode.SERVER_FULL,
+    reason: `server is full (${maxClients} client${maxClients === 1 ? "" : "s"})`,
+  };
 }
 
 function refuse(code: number, reason: string): JoinVerdict {

@@ -38,6 +38,7 @@ import {
   stampPadData,
 } from "./protocol.ts";
 import { DSU_DEFAULT_HOST, DSU_DEFAULT_PORT } from "./defaults.ts";
+import { formatHostPort } from "../../net/host_port.ts";
 import { safeText } from "../../wire/safe_text.ts";
 import { DSU_MOTOR_COUNT, RumbleForwarder } from "./rumble.ts";
 import { padMac, type SlotPin, SlotTable } from "./slots.ts";
@@ -113,7 +114,7 @@ const EMPTY_MAC = new Uint8Array(6);
 
 /** Translate a node:dgram bind error into the Deno error the CLI reports. */
 function bindError(error: Error & { code?: string }, hostname: string, port: number): Error {
-  const where = `${hostname}:${port}`;
+  const where = formatHostPort(hostname, port);
   switch (error.code) {
     case "EADDRINUSE":
       return new Deno.errors.AddrInUse(`UDP ${where} is already in use`);

@@ -26,6 +26,7 @@ import { SocketQueue } from "./socket_queue.ts";
 import { loadStaticFiles, type StaticFile } from "./static_files.ts";
 import { closeQuietly } from "../../net/close_quietly.ts";
 import { withDeadline } from "../../net/deadline.ts";
+import { formatHostPort } from "../../net/host_port.ts";
 
 /** The web listener's port when `--web` names none. */
 export const DEFAULT_WEB_PORT = 7176;
@@ -152,7 +153,7 @@ export class WebOutput implements Output {
   /** The dashboard's URL, `http://HOST:PORT/`. */
   get url(): string {
     const { hostname, port } = this.#server.addr;
-    return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/`;
+    return `http://${formatHostPort(hostname, port)}/`;
   }
 
   /** Whether browsers must present the token. */
@@ -233,7 +234,7 @@ export class WebOutput implements Output {
     }
     return this.#upgrade(
       request,
-      hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`,
+      formatHostPort(hostname, port),
     );
   }
 
