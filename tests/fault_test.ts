@@ -379,8 +379,8 @@ Deno.test("limits: an oversize length prefix or a bad frame closes only that con
   const cases: [string, Uint8Array, RegExp][] = [
     [
       "badtype",
-      encodeFrame(new Uint8Array([0x7f])),
-      /protocol error: unexpected message type 0x7f/,
+      encodeFrame(new Uint8Array([0x3f])),
+      /protocol error: unexpected message type 0x3f/,
     ],
     ["huge", new Uint8Array([0x10, 0x01]), /framing error: .*4097.*4096/],
     [
