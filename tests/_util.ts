@@ -135,6 +135,16 @@ export class Proc implements AsyncDisposable {
     return this.#status;
   }
 
+  /** Write `line` and a newline to its stdin (spawned with `stdin: "piped"`). */
+  async writeLine(line: string): Promise<void> {
+    const writer = this.child.stdin.getWriter();
+    try {
+      await writer.write(new TextEncoder().encode(line + "\n"));
+    } finally {
+      writer.releaseLock();
+    }
+  }
+
   /** Send a signal; a process that already exited is ignored. */
   kill(signal: Deno.Signal = "SIGTERM"): void {
     if (this.#status) return;
@@ -162,8 +172,20 @@ export class Proc implements AsyncDisposable {
     this.kill("SIGCONT"); // A stopped process must run to die of SIGKILL promptly.
     this.kill("SIGKILL");
     await this.child.status;
+    await closeStdin(this.child);
     await Promise.all([this.stdout.done, this.stderr.done]);
   }
+}
+
+/** Close a child's stdin if it was piped (the getter throws when it was not). */
+async function closeStdin(child: Deno.ChildProcess): Promise<void> {
+  let stdin: WritableStream<Uint8Array>;
+  try {
+    stdin = child.stdin;
+  } catch {
+    return;
+  }
+  await stdin.close().catch(() => {});
 }
 
 /** Options for {@linkcode spawnEntrypoint}. */
@@ -174,6 +196,8 @@ export interface SpawnOptions {
   netns?: string;
   /** Run under this command, which must exec it (the pid stays deno's): `["prlimit", "--nofile=256"]`. */
   wrapper?: string[];
+  /** Pipe stdin (write to it with {@linkcode Proc.writeLine}); default: no stdin. */
+  stdin?: "piped";
 }
 
 /** Start `server.ts` or `client.ts` with the permissions of its compile task. */
@@ -189,6 +213,7 @@ function spawnChild(entry: Entrypoint, args: string[], options: SpawnOptions): D
   return entrypointCommand(entry, args, {
     env: options.env,
     wrapper: options.netns ? ["ip", "netns", "exec", options.netns] : options.wrapper,
+    stdin: options.stdin,
   }).spawn();
 }
 

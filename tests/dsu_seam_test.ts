@@ -3,14 +3,13 @@
  * real client connection holding a pad, the real {@linkcode DsuOutput} on a
  * UDP socket, and the conformance client sending 0x110001/0x110002.
  *
- * The client side of rumble is issue 13; until it lands the server answers
- * every rumble command with an error. So the host handed to the output is
- * the server's own, seen through a recorder that notes each command before
- * passing it on: the test asserts what the output asked of the server, and
- * that the server's answer (a refusal for now) is counted.
+ * The host handed to the output is the server's own, seen through a
+ * recorder that notes each command before passing it on: the test asserts
+ * what the output asked of the server, and that the server delivered it.
  *
- * Once issue 13 lands, add the end-to-end check: an SDL virtual pad's
- * Rumble callback sees the DSU rumble within 50 ms and a stop 5 s later.
+ * The second test runs the real entrypoints: an SDL virtual pad in
+ * `padlink-client --virtual --json` reports what reached its Rumble
+ * callback, a DSU rumble within 50 ms and a stop 5 s after the last update.
  */
 
 import assert from "node:assert/strict";
@@ -19,6 +18,7 @@ import { DsuOutput } from "../lib/outputs/dsu/output.ts";
 import { PadlinkServer } from "../lib/server/server.ts";
 import type { FeedbackCommand, OutputHost } from "../lib/server/output.ts";
 import { DsuTestClient } from "./_dsu_client.ts";
+import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -81,11 +81,9 @@ Deno.test("DsuOutput forwards DSU rumble to the server as rumble commands that s
     ]);
     assert.ok(commands[1]!.at - commands[0]!.at >= 45, "updates to one pad are spaced");
     await sleep(50);
-    assert.deepEqual(commands[0]!.result, {
-      ok: false,
-      error: "alice does not take rumble commands",
-    });
-    assert.equal(dsu.stats.rumbleRefused, 2);
+    assert.deepEqual(commands[0]!.result, { ok: true });
+    assert.deepEqual(commands[1]!.result, { ok: true });
+    assert.equal(dsu.stats.rumbleRefused, 0);
 
     // No renewal: 5 s after the last update the output stops the pad itself.
     await emulator.until(() => commands.length >= 3, 7000, "the stop");
@@ -103,4 +101,60 @@ Deno.test("DsuOutput forwards DSU rumble to the server as rumble commands that s
   } finally {
     await connection.goodbye();
   }
+});
+
+Deno.test("a DSU rumble reaches an SDL virtual pad's Rumble callback within 50 ms and stops 5 s after the last update", async () => {
+  await using server = await startServer(["--no-auth", "--dsu", "127.0.0.1:0"]);
+  const record = await server.waitEvent({ type: "dsu" });
+  const file = await writeReplay([
+    {
+      t: 0,
+      type: "pad",
+      pad: 0,
+      attached: true,
+      name: "Virtual DS4",
+      vendor: 0x054c,
+      product: 0x09cc,
+    },
+    { t: 60000, type: "pad", pad: 0, attached: false },
+  ]);
+  await using client = spawnEntrypoint("client.ts", [
+    "--port",
+    String(server.port),
+    "--name",
+    "alice",
+    "--no-window",
+    "--json",
+    "--virtual",
+    file,
+  ], { env: { SDL_VIDEODRIVER: "dummy" } });
+  await server.waitEvent({ type: "pad", attached: true }, { timeoutMs: 20000 });
+  await using emulator = await DsuTestClient.open({
+    host: "127.0.0.1",
+    port: record.event.port as number,
+  });
+  await emulator.until(
+    () => {
+      emulator.motorInfo(0);
+      return emulator.packets.some((p) => p.type === "motor_info" && p.info.state === 2);
+    },
+    3000,
+    "the pad in slot 0",
+  );
+  const callbackLine = (low: number, from: number) =>
+    client.stdout.waitFor((text) => {
+      if (!text.startsWith('{"type":"virtual_rumble"')) return false;
+      return (JSON.parse(text) as { low: number }).low === low;
+    }, { from, timeoutMs: 8000, what: `virtual_rumble low ${low}` });
+  const from = client.stdout.all.length;
+  const sentAt = performance.now();
+  emulator.rumble(0, 0, 255);
+  const started = await callbackLine(1, from);
+  const latency = started.at - sentAt;
+  assert.ok(latency < 50, `the DSU rumble reached the callback after ${latency.toFixed(1)} ms`);
+  const stopped = await callbackLine(0, from);
+  const after = stopped.at - sentAt;
+  assert.ok(after >= 4950 && after < 6500, `stopped ${after.toFixed(0)} ms after the update`);
+  client.kill("SIGINT");
+  await client.exit(10000);
 });

@@ -28,6 +28,7 @@ function replayClient(port: number, file: string) {
     String(port),
     "--name",
     "alice",
+    "--json",
     "--replay",
     file,
   ]);
@@ -163,8 +164,8 @@ Deno.test("DSU: Dolphin, yuzu and Cemu patterns follow a replayed session, every
   cemu.playCemu(0);
   const file = await writeReplay(SESSION);
   const client = replayClient(server.port, file);
-  // Cemu asks for rumble while the pad is there; until the client side of
-  // rumble exists (issue 13) the server refuses it and says so once.
+  // Cemu asks for rumble while the pad is there: it reaches the client, which
+  // says so on its --json stdout (a replay has no motors: applied false).
   await dolphin.until(
     () => dolphin.packets.some((p) => p.type === "pad_data" && p.data.buttons2 === 0x40),
     5000,
@@ -187,10 +188,19 @@ Deno.test("DSU: Dolphin, yuzu and Cemu patterns follow a replayed session, every
   for (const c of [dolphin, yuzu, cemu]) c.stop();
   await Deno.remove(file);
 
-  await server.stderr.waitFor((l) => l.includes("DSU rumble for alice pad 0 not delivered"), {
-    timeoutMs: 3000,
-    what: "the refused rumble",
+  const rumble = client.stdout.lines.map((l) => JSON.parse(l)).find((e) => e.type === "rumble");
+  assert.deepEqual(rumble, {
+    type: "rumble",
+    pad: 0,
+    low: 0.784, // 200 / 255, as the DSU output rounds it
+    high: 0,
+    ms: 5000,
+    applied: false,
   });
+  assert.ok(
+    !server.stderr.text.includes("not delivered"),
+    `the DSU rumble was refused:\n${server.stderr.text}`,
+  );
 
   const version = dolphin.packets.find((p) => p.type === "version")!;
   assert.equal(version.type === "version" && version.version, 1001);

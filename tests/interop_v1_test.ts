@@ -88,7 +88,8 @@ Deno.test("a first-release client joins a current server, sends input and gets o
     ] as const
   ) {
     const result = await server.command(command);
-    assert.equal(result.ok, false);
+    assert.ok(!result.ok);
+    assert.match(result.error, /alice does not take .* commands \(its padlink-client is older/);
   }
   // Wait past two heartbeat intervals, then say goodbye: everything the server
   // sent meanwhile (heartbeats, pings) and its ACK must suit a first-release decoder.

@@ -18,7 +18,14 @@ import {
   ReplayError,
   ReplayParser,
 } from "../replay/replay.ts";
-import type { SdlInput } from "../sdl2/source.ts";
+import type { FeedbackReport, SdlInput } from "../sdl2/source.ts";
+import type { PadFeedback } from "../input/feedback_pacer.ts";
+import {
+  formatConnectedJson,
+  formatFeedbackJson,
+  formatReconnectingJson,
+  padFeedbackOf,
+} from "./client_feedback.ts";
 import { mappingsProblem } from "../sdl2/mappings.ts";
 import { DEFAULT_PORT, normalizeClientName, validateClientName } from "../wire/names.ts";
 import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
@@ -64,6 +71,8 @@ Options:
   --rate HZ           most stick/trigger updates per axis per second (default 1000)
   --mappings FILE     load an SDL gamecontrollerdb mappings file
   --no-reconnect      exit when the connection is lost instead of reconnecting
+  --json              write JSON lines on stdout: connected, reconnecting, and the
+                      rumble, trigger_rumble and led feedback applied to each pad
   --tls               encrypt with TLS. The first time, pair with the token: the client
                       checks the server's certificate with it (port+1) and pins it
   --ca FILE           trust the server certificate's CA from FILE instead; implies --tls
@@ -92,6 +101,8 @@ export interface ClientCliOptions {
   rateHz: number;
   mappings?: string;
   reconnect: boolean;
+  /** `--json`: JSON lines on stdout for connection changes and feedback. */
+  json: boolean;
   /** Whether to speak TLS. */
   tls: boolean;
   /** `--ca` file. */
@@ -155,6 +166,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     rate: { type: "string" },
     mappings: { type: "string" },
     "no-reconnect": { type: "boolean" },
+    json: { type: "boolean" },
     tls: { type: "boolean" },
     ca: { type: "string" },
     "tls-name": { type: "string" },
@@ -214,6 +226,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     rateHz: values.rate === undefined ? 1000 : parseNumber(values.rate, "--rate", 1, 10000),
     mappings: values.mappings,
     reconnect: !values["no-reconnect"],
+    json: values.json ?? false,
     tls: Boolean(values.tls || values.ca !== undefined || values.repair),
     ca: values.ca,
     tlsName: values["tls-name"],
@@ -308,6 +321,7 @@ export async function clientMain(args: string[]): Promise<number> {
     record: options.record,
     virtual,
     where,
+    jsonLine: options.json ? (line) => console.log(line) : undefined,
   };
   let input: SdlInput | null = null;
   if (!entries) {
@@ -321,7 +335,10 @@ export async function clientMain(args: string[]): Promise<number> {
       throw error;
     }
   }
-  const forwarder = new Forwarder({
+  const jsonLine = deviceOptions.jsonLine ?? (() => {});
+  const reportFeedback = (report: FeedbackReport) => jsonLine(formatFeedbackJson(report));
+  if (input) input.onFeedback = reportFeedback;
+  const forwarder: Forwarder = new Forwarder({
     host: options.host,
     port: options.port,
     name: options.name,
@@ -330,6 +347,20 @@ export async function clientMain(args: string[]): Promise<number> {
     tls,
     reconnect: options.reconnect,
     onStatus: status,
+    onState: (state, reason) => {
+      if (state === "connected") jsonLine(formatConnectedJson(where, forwarder.name ?? ""));
+      if (state === "reconnecting") {
+        jsonLine(formatReconnectingJson(reason ?? "connection lost"));
+        // Nothing may keep a pad rumbling once the server that asked for it is gone.
+        // ("closed" ends the client, whose SdlInput.close stops every pad.)
+        stopFeedbackQuietly(input);
+      }
+    },
+    onFeedback: (message) => {
+      const { pad, feedback } = padFeedbackOf(message);
+      if (input) applyFeedbackQuietly(input, pad, feedback);
+      else reportFeedback({ pad, feedback, applied: false }); // a replay has no pads to move
+    },
   });
   try {
     await forwarder.start();
@@ -345,6 +376,23 @@ export async function clientMain(args: string[]): Promise<number> {
   if (entries) return await runReplay(forwarder, entries);
   const result = await runDevices(input!, forwarder, deviceOptions, status);
   return result.graceful ? 0 : reportLost(result.end);
+}
+
+/** Stop every pad's motors, unless SDL is already closing (which stops them itself). */
+function stopFeedbackQuietly(input: SdlInput | null): void {
+  try {
+    input?.stopFeedback("disconnect");
+  } catch {
+    // closing: SdlInput.close stops every pad
+  }
+}
+
+function applyFeedbackQuietly(input: SdlInput, pad: number, feedback: PadFeedback): void {
+  try {
+    input.feedback(pad, feedback);
+  } catch {
+    // closing: nothing more reaches the pads
+  }
 }
 
 /** Refuse a `--mappings` path that is not a readable file of SDL mappings. */

@@ -15,6 +15,7 @@ import { Recorder } from "../replay/recorder.ts";
 import { Sdl2NotFoundError } from "../sdl2/library.ts";
 import { SdlInput } from "../sdl2/source.ts";
 import { onStopSignal } from "./common.ts";
+import { formatVirtualFeedbackJson } from "./client_feedback.ts";
 
 /** What the device mode needs from the command line. */
 export interface DeviceModeOptions {
@@ -27,6 +28,11 @@ export interface DeviceModeOptions {
   virtual?: ReplayEntry[];
   /** Where the client is connected, for the window title. */
   where: string;
+  /**
+   * Writes a `--json` line; with `--virtual`, each virtual controller's
+   * Rumble, RumbleTriggers and SetLED callback is reported through it.
+   */
+  jsonLine?: (line: string) => void;
 }
 
 /** Why device mode could not start, as one line for the user. */
@@ -82,6 +88,10 @@ export async function runDevices(
     recorder?.add(sent);
   };
   input.onError = (error) => log(error.message);
+  const jsonLine = options.jsonLine;
+  if (options.virtual && jsonLine) {
+    input.onVirtualFeedback = (report) => jsonLine(formatVirtualFeedbackJson(report));
+  }
   input.setTitle(`padlink — connected to ${options.where} as ${forwarder.name}`);
 
   let stopRequested!: () => void;
@@ -140,8 +150,12 @@ async function playVirtual(
     for (const event of batch) {
       switch (event.type) {
         case "pad":
-          if (event.attached) await input.attachVirtual(event.pad, event.name ?? "");
-          else await input.detachVirtual(event.pad);
+          if (event.attached) {
+            await input.attachVirtual(event.pad, event.name ?? "", {
+              vendor: event.vendor,
+              product: event.product,
+            });
+          } else await input.detachVirtual(event.pad);
           break;
         case "button":
           input.setVirtualButton(event.pad, event.button, event.pressed);

@@ -37,6 +37,7 @@ import {
   UsageError,
   VERSION,
 } from "./common.ts";
+import { runCommands } from "./commands.ts";
 import {
   type DsuCliOptions,
   expandBareDsu,
@@ -75,6 +76,10 @@ Options:
   --dsu [ADDR:]PORT   also serve the pads to emulators over DSU (cemuhook), UDP;
                       --dsu alone = 127.0.0.1:26760, 0 = any free port
   --dsu-slots PINS    keep DSU slots for pads: alice:0,bob/1:2 (bob's pad 1 in slot 2)
+  --commands          read feedback commands from stdin, one JSON line each, e.g.
+                      {"type":"rumble","client":"alice","pad":0,"low":0.6,"high":0.3,"ms":250}
+                      (also trigger_rumble with left/right, and led with "rgb":"#ff8800");
+                      a bad line gets one error line on stderr
   --help              show this help
   --version           show the version
 
@@ -100,6 +105,8 @@ export interface ServerCliOptions {
   dsu: DsuCliOptions | null;
   /** `--output-queue`: events held for a slow stdout reader before dropping. */
   outputQueue: number;
+  /** `--commands`: read feedback commands from stdin. */
+  commands: boolean;
 }
 
 /** `--web` without a value (last, or before another flag) means the default address. */
@@ -134,6 +141,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     dsu: { type: "string" },
     "dsu-slots": { type: "string" },
     "output-queue": { type: "string" },
+    commands: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean" },
   });
@@ -193,6 +201,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     maxClients: values["max-clients"] === undefined
       ? DEFAULT_MAX_CLIENTS
       : parseInteger(values["max-clients"], "--max-clients", 1, 100000),
+    commands: values.commands ?? false,
     outputQueue: values["output-queue"] === undefined
       ? DEFAULT_OUTPUT_QUEUE
       : parseInteger(values["output-queue"], "--output-queue", 1, 10_000_000),
@@ -354,7 +363,17 @@ export async function serverMain(args: string[]): Promise<number> {
     server.close();
   };
   const removeSignals = onStopSignal(() => server.close());
+  const stopCommands = new AbortController();
+  const commands = options.commands
+    ? runCommands(Deno.stdin.readable, {
+      command: (command) => server.command(command),
+      onError: (message) => printError(PROGRAM, message),
+      signal: stopCommands.signal,
+    }).catch((error) => printError(PROGRAM, `--commands: stdin failed (${error.message})`))
+    : null;
   await server.finished;
+  stopCommands.abort();
+  await commands;
   await pairing?.close();
   removeSignals();
   // The server closed its outputs with a deadline; a reader that never came

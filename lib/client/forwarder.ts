@@ -22,8 +22,11 @@ export interface ForwarderOptions extends ConnectOptions {
   backoffMaxMs?: number;
   /** Status lines for the user (connected, lost, retrying). */
   onStatus?: (message: string) => void;
-  /** Connection state changes, for a window title. */
-  onState?: (state: "connected" | "reconnecting" | "closed") => void;
+  /**
+   * Connection state changes, for a window title or `--json` lines; with
+   * "reconnecting", why the connection was lost.
+   */
+  onState?: (state: "connected" | "reconnecting" | "closed", reason?: string) => void;
 }
 
 /** Why a forwarder stopped. */
@@ -138,7 +141,7 @@ export class Forwarder {
       return;
     }
     this.#options.onStatus?.(`connection lost (${info.reason}); reconnecting`);
-    this.#options.onState?.("reconnecting");
+    this.#options.onState?.("reconnecting", info.reason);
     this.#reconnect();
   }
 

@@ -1,7 +1,8 @@
 /**
  * The input model: pads, buttons, axes and keys as events, the state they
  * build up, axis maths, and the pipeline (numbering, deadzone, rate
- * coalescing) that turns raw device input into events.
+ * coalescing) that turns raw device input into events, and the pacing of
+ * feedback (rumble, LED) back to a pad.
  *
  * The bottom layer: it imports nothing else of padlink.
  *
@@ -9,5 +10,6 @@
  */
 
 export * from "./coalescer.ts";
+export * from "./feedback_pacer.ts";
 export * from "./model.ts";
 export * from "./pipeline.ts";

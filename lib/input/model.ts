@@ -70,6 +70,10 @@ export interface PadEvent {
   attached: boolean;
   /** The pad's name as SDL reports it; present when `attached` is true. */
   name?: string;
+  /** The pad's USB vendor id (0x054c Sony, 0x045e Microsoft, 0x057e Nintendo), when known. */
+  vendor?: number;
+  /** The pad's USB product id, when known. */
+  product?: number;
 }
 
 /** A button was pressed or released. */

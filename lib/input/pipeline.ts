@@ -105,6 +105,27 @@ export class InputPipeline {
   }
 
   /**
+   * The SDL instance id of the controller numbered `pad`.
+   *
+   * @param pad the pad number
+   * @returns the instance id, or `undefined` when no controller has that number
+   */
+  instanceOf(pad: number): number | undefined {
+    for (const [instanceId, number] of this.#pads) if (number === pad) return instanceId;
+    return undefined;
+  }
+
+  /**
+   * The pad number of the controller with SDL instance id `instanceId`.
+   *
+   * @param instanceId SDL's joystick instance id
+   * @returns the pad number, or `undefined` when it is not attached
+   */
+  padOf(instanceId: number): number | undefined {
+    return this.#pads.get(instanceId);
+  }
+
+  /**
    * A controller went away.
    *
    * @param instanceId SDL's joystick instance id

@@ -278,7 +278,16 @@ function parseEvent(record: Record<string, unknown>, line: number): InputEvent {
       if (!attached) return { type: "pad", pad: pad(), attached };
       const name = record.name ?? "";
       if (typeof name !== "string") fail(`"name" must be a string`);
-      return { type: "pad", pad: pad(), attached, name: name as string };
+      const event: InputEvent = { type: "pad", pad: pad(), attached, name: name as string };
+      for (const key of ["vendor", "product"] as const) {
+        const id = record[key];
+        if (id === undefined) continue;
+        if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > 0xffff) {
+          fail(`"${key}" must be a USB id, an integer from 0 to 65535`);
+        }
+        event[key] = id as number;
+      }
+      return event;
     }
     case "button": {
       const button = record.button;

@@ -155,9 +155,27 @@ export const VIRTUAL_JOYSTICK_DESC = {
   button_mask: 16, // Uint32
   axis_mask: 20, // Uint32
   name: 24, // const char *
-  userdata: 32, // void *, then 6 callback pointers @40…@80
+  userdata: 32, // void *
+  Update: 40, // void (*)(void *userdata)
+  SetPlayerIndex: 48, // void (*)(void *userdata, int player_index)
+  Rumble: 56, // int (*)(void *userdata, Uint16 low_frequency_rumble, Uint16 high_frequency_rumble)
+  RumbleTriggers: 64, // int (*)(void *userdata, Uint16 left_rumble, Uint16 right_rumble)
+  SetLED: 72, // int (*)(void *userdata, Uint8 red, Uint8 green, Uint8 blue)
+  SendEffect: 80, // int (*)(void *userdata, const void *data, int size)
   size: 88,
 } as const;
+
+/** SDL_joystick.h `SDL_VirtualJoystickDesc.Rumble`'s signature, for `Deno.UnsafeCallback`. */
+export const VIRTUAL_RUMBLE_CALLBACK = {
+  parameters: ["pointer", "u16", "u16"],
+  result: "i32",
+} as const satisfies Deno.UnsafeCallbackDefinition;
+
+/** SDL_joystick.h `SDL_VirtualJoystickDesc.SetLED`'s signature, for `Deno.UnsafeCallback`. */
+export const VIRTUAL_SET_LED_CALLBACK = {
+  parameters: ["pointer", "u8", "u8", "u8"],
+  result: "i32",
+} as const satisfies Deno.UnsafeCallbackDefinition;
 
 // ---- decoded events ----
 

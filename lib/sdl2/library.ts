@@ -73,6 +73,26 @@ export const SDL2_SYMBOLS = {
   SDL_GameControllerGetButton: { parameters: ["pointer", "i32"], result: "u8" },
   SDL_GameControllerAddMappingsFromRW: { parameters: ["pointer", "i32"], result: "i32" },
   SDL_GameControllerAddMapping: { parameters: ["buffer"], result: "i32" },
+  // int SDL_GameControllerRumble(SDL_GameController *, Uint16 low_frequency_rumble,
+  //   Uint16 high_frequency_rumble, Uint32 duration_ms): 0, or -1 when unsupported
+  SDL_GameControllerRumble: { parameters: ["pointer", "u16", "u16", "u32"], result: "i32" },
+  // int SDL_GameControllerRumbleTriggers(SDL_GameController *, Uint16 left_rumble,
+  //   Uint16 right_rumble, Uint32 duration_ms), SDL >= 2.0.14
+  SDL_GameControllerRumbleTriggers: {
+    parameters: ["pointer", "u16", "u16", "u32"],
+    result: "i32",
+    optional: true,
+  },
+  // int SDL_GameControllerSetLED(SDL_GameController *, Uint8 red, Uint8 green, Uint8 blue), SDL >= 2.0.14
+  SDL_GameControllerSetLED: {
+    parameters: ["pointer", "u8", "u8", "u8"],
+    result: "i32",
+    optional: true,
+  },
+  // SDL_bool SDL_GameControllerHasRumble / HasRumbleTriggers (SDL >= 2.0.18), HasLED (>= 2.0.14)
+  SDL_GameControllerHasRumble: { parameters: ["pointer"], result: "i32", optional: true },
+  SDL_GameControllerHasRumbleTriggers: { parameters: ["pointer"], result: "i32", optional: true },
+  SDL_GameControllerHasLED: { parameters: ["pointer"], result: "i32", optional: true },
   // SDL_rwops.h: SDL_RWops *SDL_RWFromFile(const char *file, const char *mode)
   SDL_RWFromFile: { parameters: ["buffer", "buffer"], result: "pointer" },
   // SDL_keyboard.h

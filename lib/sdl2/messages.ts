@@ -10,6 +10,16 @@
  */
 
 import type { InputEvent } from "../input/model.ts";
+import type { PadFeedback } from "../input/feedback_pacer.ts";
+
+/** Why feedback was stopped outside the sender's control. */
+export type FeedbackStopReason = "disconnect" | "detach" | "exit";
+
+/** What a virtual controller's Rumble, RumbleTriggers or SetLED callback received from SDL. */
+export type VirtualFeedback =
+  | { type: "rumble"; low: number; high: number }
+  | { type: "trigger_rumble"; left: number; right: number }
+  | { type: "led"; red: number; green: number; blue: number };
 
 /** Index in the control `Int32Array` of the count of commands posted. */
 export const CONTROL_POSTED = 0;
@@ -32,7 +42,16 @@ export interface WorkerInit {
 /** A command for the running worker. */
 export type WorkerCommand =
   | { op: "title"; text: string }
-  | { op: "attachVirtual"; id: number; name: string; reply: number }
+  | {
+    op: "attachVirtual";
+    id: number;
+    name: string;
+    vendor: number;
+    product: number;
+    reply: number;
+  }
+  | { op: "feedback"; pad: number; feedback: PadFeedback }
+  | { op: "stopFeedback"; reason: FeedbackStopReason }
   | { op: "detachVirtual"; id: number; reply: number }
   | { op: "virtualButton"; id: number; button: number; pressed: boolean }
   | { op: "virtualAxis"; id: number; axis: number; value: number }
@@ -44,6 +63,14 @@ export type WorkerReport =
   | { type: "ready"; version: string }
   | { type: "failed"; name: string; message: string }
   | { type: "input"; events: InputEvent[]; polledAt: number }
+  | {
+    type: "feedback";
+    pad: number;
+    feedback: PadFeedback;
+    applied: boolean;
+    reason?: FeedbackStopReason;
+  }
+  | { type: "virtualFeedback"; id: number; feedback: VirtualFeedback; at: number }
   | { type: "quit" }
   | { type: "reply"; reply: number; error?: string }
   | { type: "error"; message: string }

@@ -12,7 +12,16 @@
  */
 
 export type { InputEvent } from "../input/model.ts";
-export { DEFAULT_DEADZONE, DEFAULT_RATE_HZ, SdlInput, type SdlInputOptions } from "./source.ts";
+export {
+  DEFAULT_DEADZONE,
+  DEFAULT_RATE_HZ,
+  type FeedbackReport,
+  SdlInput,
+  type SdlInputOptions,
+  type VirtualFeedbackReport,
+  type VirtualIds,
+} from "./source.ts";
+export type { FeedbackStopReason, VirtualFeedback } from "./messages.ts";
 export {
   loadSdl2,
   type LoadSdl2Options,

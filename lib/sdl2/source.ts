@@ -27,9 +27,12 @@ import {
 } from "../input/model.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { Sdl2NotFoundError } from "./library.ts";
+import type { PadFeedback } from "../input/feedback_pacer.ts";
 import {
   CONTROL_LENGTH,
   CONTROL_POSTED,
+  type FeedbackStopReason,
+  type VirtualFeedback,
   type WorkerCommand,
   type WorkerInit,
   type WorkerReport,
@@ -61,6 +64,36 @@ export const DEFAULT_DEADZONE = 0.05;
 export const DEFAULT_RATE_HZ = 1000;
 /** How long {@linkcode SdlInput.close} waits for SDL to shut down before it stops the worker. */
 const CLOSE_TIMEOUT_MS = 2000;
+
+/** Feedback the SDL worker applied to a pad (or could not: `applied` false). */
+export interface FeedbackReport {
+  /** The pad number. */
+  pad: number;
+  /** What was applied, after pacing: strengths 0..65535, the remaining duration in ms. */
+  feedback: PadFeedback;
+  /** Whether SDL took it: false when the pad has no such motor or LED, or is gone. */
+  applied: boolean;
+  /** Set for a stop the client made itself: the connection, the pad or the client went. */
+  reason?: FeedbackStopReason;
+}
+
+/** What one of a virtual controller's SDL callbacks received. */
+export interface VirtualFeedbackReport {
+  /** The handle given to {@linkcode SdlInput.attachVirtual}. */
+  id: number;
+  /** What SDL handed to the callback. */
+  feedback: VirtualFeedback;
+  /** When the callback ran, as `performance.timeOrigin + performance.now()` (ms). */
+  at: number;
+}
+
+/** USB ids for a virtual controller, so SDL sees it as a given model. */
+export interface VirtualIds {
+  /** USB vendor id, for example 0x054c (Sony). */
+  vendor?: number;
+  /** USB product id, for example 0x09cc (DualShock 4). */
+  product?: number;
+}
 
 /** A request waiting for the worker's reply. */
 interface Pending {
@@ -100,6 +133,13 @@ export class SdlInput implements AsyncDisposable {
   onInput: (events: InputEvent[], polledAt: number) => void = () => {};
   /** Called when the window is closed (`SDL_QUIT`). */
   onQuit: () => void = () => {};
+  /**
+   * Called with each feedback update the worker applied (or could not), after
+   * pacing, and with each stop it made itself (`reason`).
+   */
+  onFeedback: (report: FeedbackReport) => void = () => {};
+  /** Called when a virtual controller's Rumble, RumbleTriggers or SetLED callback ran. */
+  onVirtualFeedback: (report: VirtualFeedbackReport) => void = () => {};
   /** Called when SDL reports a problem after opening (a controller that would not open…). */
   onError: (error: Error) => void = (error) => console.error(`padlink: ${error.message}`);
 
@@ -197,14 +237,47 @@ export class SdlInput implements AsyncDisposable {
    * Attach a virtual GameController (SDL ≥ 2.24) with every standard button
    * and axis. It then appears like a real pad: a `pad` event with `name`.
    *
+   * Its Rumble, RumbleTriggers and SetLED callbacks report to
+   * {@linkcode SdlInput.onVirtualFeedback}.
+   *
    * @param id the caller's handle for it (not the pad number)
    * @param name the name SDL reports for it
+   * @param ids USB vendor and product ids (default 0: SDL calls it a virtual controller)
    * @throws {Error} if `id` is in use or SDL refuses
    */
-  async attachVirtual(id: number, name: string): Promise<void> {
+  async attachVirtual(id: number, name: string, ids: VirtualIds = {}): Promise<void> {
     if (this.#virtuals.has(id)) throw new Error(`Virtual controller ${id} is already attached`);
-    await this.#request((reply) => ({ op: "attachVirtual", id, name, reply }));
+    const vendor = ids.vendor ?? 0;
+    const product = ids.product ?? 0;
+    for (const [what, value] of [["vendor", vendor], ["product", product]] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+        throw new RangeError(`a USB ${what} id is 0 to 0xffff, got ${value}`);
+      }
+    }
+    await this.#request((reply) => ({ op: "attachVirtual", id, name, vendor, product, reply }));
     this.#virtuals.add(id);
+  }
+
+  /**
+   * Rumble or light a pad. The worker spaces updates to one pad at least
+   * 50 ms apart (the newest waiting value of each kind wins), caps a rumble
+   * at 10 s, and reports what it applied through {@linkcode SdlInput.onFeedback}.
+   *
+   * @param pad the pad number, as in the `pad` events
+   * @param feedback what to apply
+   */
+  feedback(pad: number, feedback: PadFeedback): void {
+    this.#post({ op: "feedback", pad, feedback });
+  }
+
+  /**
+   * Stop every pad's motors now (the connection went: nothing may keep a
+   * pad rumbling). {@linkcode SdlInput.close} does the same for every pad.
+   *
+   * @param reason reported with each stop
+   */
+  stopFeedback(reason: FeedbackStopReason): void {
+    this.#post({ op: "stopFeedback", reason });
   }
 
   /**
@@ -313,6 +386,14 @@ export class SdlInput implements AsyncDisposable {
     switch (report.type) {
       case "input":
         this.onInput(report.events, report.polledAt);
+        return;
+      case "feedback": {
+        const { pad, feedback, applied, reason } = report;
+        this.onFeedback(reason === undefined ? { pad, feedback, applied } : report);
+        return;
+      }
+      case "virtualFeedback":
+        this.onVirtualFeedback({ id: report.id, feedback: report.feedback, at: report.at });
         return;
       case "quit":
         this.onQuit();

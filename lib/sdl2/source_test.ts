@@ -286,3 +286,90 @@ Deno.test("SdlInput.open says how to go on when the window cannot open", async (
   const input = await SdlInput.open({ window: true });
   await input.close();
 });
+
+/** Collects a source's feedback reports and its virtual pads' callbacks. */
+function feedbackRecorder(input: SdlInput) {
+  const applied: import("./source.ts").FeedbackReport[] = [];
+  const callbacks: import("./source.ts").VirtualFeedbackReport[] = [];
+  input.onFeedback = (report) => applied.push(report);
+  input.onVirtualFeedback = (report) => callbacks.push(report);
+  const until = async (what: string, check: () => boolean, ms = WAIT_MS) => {
+    const deadline = performance.now() + ms;
+    while (!check()) {
+      if (performance.now() > deadline) {
+        throw new Error(
+          `Timed out waiting for ${what}; applied ${JSON.stringify(applied)}, callbacks ${
+            JSON.stringify(callbacks)
+          }`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  return { applied, callbacks, until };
+}
+
+Deno.test("SdlInput.feedback reaches a virtual controller's Rumble, RumbleTriggers and SetLED callbacks", async () => {
+  await using input = await SdlInput.open({ window: false });
+  const recorder = new Recorder(input);
+  const seen = feedbackRecorder(input);
+  await input.attachVirtual(4, "padlink rumble pad", { vendor: 0x045e, product: 0x02ea });
+  const pad = padOf(recorder.events, await recorder.attached("padlink rumble pad"));
+  input.feedback(pad, { type: "rumble", low: 0x9999, high: 0x4ccc, ms: 5000 });
+  await seen.until("the rumble callback", () => seen.callbacks.length >= 1);
+  assert.deepEqual(seen.callbacks[0]!.feedback, { type: "rumble", low: 0x9999, high: 0x4ccc });
+  assert.equal(seen.callbacks[0]!.id, 4);
+  // Trigger rumble and LED follow, each at least 50 ms after the update before it.
+  input.feedback(pad, { type: "trigger_rumble", left: 1000, right: 2000, ms: 5000 });
+  input.feedback(pad, { type: "led", red: 0xff, green: 0x88, blue: 0 });
+  await seen.until("three callbacks", () => seen.callbacks.length >= 3);
+  assert.deepEqual(seen.callbacks.slice(1).map((c) => c.feedback), [
+    { type: "trigger_rumble", left: 1000, right: 2000 },
+    { type: "led", red: 0xff, green: 0x88, blue: 0 },
+  ]);
+  for (let i = 1; i < 3; i++) {
+    const gap = seen.callbacks[i]!.at - seen.callbacks[i - 1]!.at;
+    assert.ok(gap >= 49, `updates ${gap.toFixed(1)} ms apart`);
+  }
+  assert.deepEqual(seen.applied.map((a) => [a.feedback.type, a.applied]), [
+    ["rumble", true],
+    ["trigger_rumble", true],
+    ["led", true],
+  ]);
+  // Closing stops both sets of motors, through the callbacks, before SDL quits.
+  await input.close();
+  assert.deepEqual(seen.callbacks.slice(3).map((c) => c.feedback), [
+    { type: "rumble", low: 0, high: 0 },
+    { type: "trigger_rumble", left: 0, right: 0 },
+  ]);
+  assert.deepEqual(seen.applied.slice(3).map((a) => a.reason), ["exit", "exit"]);
+});
+
+Deno.test("SdlInput feedback: SDL stops a rumble at its expiry; stopFeedback and a detach stop it at once", async () => {
+  await using input = await SdlInput.open({ window: false });
+  const recorder = new Recorder(input);
+  const seen = feedbackRecorder(input);
+  await input.attachVirtual(5, "padlink expiry pad");
+  const pad = padOf(recorder.events, await recorder.attached("padlink expiry pad"));
+  input.feedback(pad, { type: "rumble", low: 0xffff, high: 0xffff, ms: 150 });
+  await seen.until("the stop at expiry", () => seen.callbacks.length >= 2);
+  const [start, stop] = seen.callbacks;
+  assert.deepEqual(stop!.feedback, { type: "rumble", low: 0, high: 0 });
+  const lasted = stop!.at - start!.at;
+  assert.ok(lasted >= 140 && lasted < 1000, `the rumble lasted ${lasted.toFixed(1)} ms`);
+
+  input.feedback(pad, { type: "rumble", low: 0x8000, high: 0, ms: 10000 });
+  await seen.until("the second rumble", () => seen.callbacks.length >= 3);
+  input.stopFeedback("disconnect");
+  await seen.until("the stop on disconnect", () => seen.callbacks.length >= 4);
+  assert.deepEqual(seen.callbacks[3]!.feedback, { type: "rumble", low: 0, high: 0 });
+  assert.equal(seen.applied.at(-1)?.reason, "disconnect");
+
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  input.feedback(pad, { type: "rumble", low: 0x8000, high: 0, ms: 10000 });
+  await seen.until("the third rumble", () => seen.callbacks.length >= 5);
+  await input.detachVirtual(5);
+  await seen.until("the stop on detach", () => seen.callbacks.length >= 6);
+  assert.deepEqual(seen.callbacks[5]!.feedback, { type: "rumble", low: 0, high: 0 });
+  assert.equal(seen.applied.at(-1)?.reason, "detach");
+});

@@ -33,15 +33,20 @@ import {
   SDL_WINDOWPOS_UNDEFINED,
   type SdlEvent,
   VIRTUAL_JOYSTICK_DESC,
+  VIRTUAL_RUMBLE_CALLBACK,
+  VIRTUAL_SET_LED_CALLBACK,
 } from "./events.ts";
 import { cString, loadSdl2, readCString, type Sdl2, sdlError, sdlVersion } from "./library.ts";
 import {
   CONTROL_POSTED,
+  type FeedbackStopReason,
+  type VirtualFeedback,
   type WorkerCommand,
   type WorkerInit,
   type WorkerReport,
 } from "./messages.ts";
 import { InputPipeline } from "../input/pipeline.ts";
+import { FeedbackPacer, type PadFeedback } from "../input/feedback_pacer.ts";
 import { toHex } from "../wire/bytes.ts";
 
 /** The parts of a module worker's global scope used here. */
@@ -78,6 +83,19 @@ interface Virtual {
   instanceId: number;
 }
 
+/** The callbacks every virtual controller gets, telling the main thread what reached SDL. */
+interface VirtualCallbacks {
+  rumble: Deno.UnsafeCallback<typeof VIRTUAL_RUMBLE_CALLBACK>;
+  triggers: Deno.UnsafeCallback<typeof VIRTUAL_RUMBLE_CALLBACK>;
+  led: Deno.UnsafeCallback<typeof VIRTUAL_SET_LED_CALLBACK>;
+}
+
+/** Until when a pad's motors run, in the loop's ms, as last applied. */
+interface Rumbling {
+  rumbleUntil: number;
+  triggersUntil: number;
+}
+
 /** SDL, its window, its controllers and the pipeline, driven by one loop. */
 class SdlLoop {
   #sdl: Sdl2;
@@ -92,6 +110,9 @@ class SdlLoop {
   #lastInput = -Infinity;
   #received = 0;
   #waiter: { target: number; resolve: () => void } | undefined;
+  #pacer = new FeedbackPacer((pad, feedback, now) => this.#applyFeedback(pad, feedback, now));
+  #rumbling = new Map<number, Rumbling>();
+  #callbacks: VirtualCallbacks | null = null;
 
   constructor(sdl: Sdl2, init: WorkerInit) {
     this.#sdl = sdl;
@@ -179,7 +200,11 @@ class SdlLoop {
       }
       this.#pump();
       const now = performance.now();
-      const wait = Math.min(this.#pollInterval(now), this.#pipeline.nextDeadline() - now);
+      const wait = Math.min(
+        this.#pollInterval(now),
+        this.#pipeline.nextDeadline() - now,
+        this.#pacer.nextDeadline() - now,
+      );
       if (wait > 0) Atomics.wait(this.#control, CONTROL_POSTED, posted, wait);
     }
   }
@@ -211,7 +236,7 @@ class SdlLoop {
         if (this.#window) s.SDL_SetWindowTitle(this.#window, cString(command.text));
         return;
       case "attachVirtual":
-        this.#attachVirtual(command.id, command.name);
+        this.#attachVirtual(command.id, command.name, command.vendor, command.product);
         scope.postMessage({ type: "reply", reply: command.reply });
         return;
       case "detachVirtual":
@@ -236,6 +261,12 @@ class SdlLoop {
       case "pushKey":
         this.#pushKey(command.key, command.scancode, command.pressed);
         return;
+      case "feedback":
+        this.#pacer.submit(command.pad, command.feedback, performance.now());
+        return;
+      case "stopFeedback":
+        for (const pad of [...this.#rumbling.keys()]) this.#stopFeedback(pad, command.reason);
+        return;
       case "close":
         this.#closing = true;
         return;
@@ -248,7 +279,7 @@ class SdlLoop {
     return virtual;
   }
 
-  #attachVirtual(id: number, name: string): void {
+  #attachVirtual(id: number, name: string, vendor: number, product: number): void {
     const s = this.#sdl.symbols;
     if (this.#virtuals.has(id)) throw new Error(`Virtual controller ${id} is already attached`);
     if (s.SDL_JoystickAttachVirtualEx === null) {
@@ -264,8 +295,17 @@ class SdlLoop {
     view.setUint16(d.nbuttons, SDL_CONTROLLER_BUTTON_MAX, true);
     view.setUint32(d.button_mask, (1 << SDL_CONTROLLER_BUTTON_MAX) - 1, true);
     view.setUint32(d.axis_mask, (1 << SDL_CONTROLLER_AXIS_MAX) - 1, true);
+    view.setUint16(d.vendor_id, vendor, true);
+    view.setUint16(d.product_id, product, true);
     const namePointer = Deno.UnsafePointer.of(nameBytes);
     view.setBigUint64(d.name, BigInt(Deno.UnsafePointer.value(namePointer)), true);
+    // The callbacks tell the main thread what reached this pad (tests observe
+    // rumble and LED through them); their userdata is the id plus one, so never null.
+    const callbacks = this.#virtualCallbacks();
+    view.setBigUint64(d.userdata, BigInt(id + 1), true);
+    view.setBigUint64(d.Rumble, pointerBits(callbacks.rumble.pointer), true);
+    view.setBigUint64(d.RumbleTriggers, pointerBits(callbacks.triggers.pointer), true);
+    view.setBigUint64(d.SetLED, pointerBits(callbacks.led.pointer), true);
     // SDL copies the name during the call; nameBytes stays referenced until then.
     const deviceIndex = s.SDL_JoystickAttachVirtualEx(desc);
     if (deviceIndex < 0) {
@@ -290,9 +330,102 @@ class SdlLoop {
     this.#virtuals.set(id, { joystick, instanceId: s.SDL_JoystickInstanceID(joystick) });
   }
 
+  #virtualCallbacks(): VirtualCallbacks {
+    if (this.#callbacks) return this.#callbacks;
+    const report = (userdata: Deno.PointerValue, feedback: VirtualFeedback) => {
+      const id = Number(Deno.UnsafePointer.value(userdata)) - 1;
+      const at = performance.timeOrigin + performance.now();
+      scope.postMessage({ type: "virtualFeedback", id, feedback, at });
+      return 0;
+    };
+    this.#callbacks = {
+      rumble: new Deno.UnsafeCallback(
+        VIRTUAL_RUMBLE_CALLBACK,
+        (userdata, low, high) => report(userdata, { type: "rumble", low, high }),
+      ),
+      triggers: new Deno.UnsafeCallback(
+        VIRTUAL_RUMBLE_CALLBACK,
+        (userdata, left, right) => report(userdata, { type: "trigger_rumble", left, right }),
+      ),
+      led: new Deno.UnsafeCallback(
+        VIRTUAL_SET_LED_CALLBACK,
+        (userdata, red, green, blue) => report(userdata, { type: "led", red, green, blue }),
+      ),
+    };
+    return this.#callbacks;
+  }
+
+  /** Apply feedback that the pacer let through to the pad's controller. */
+  #applyFeedback(pad: number, feedback: PadFeedback, now: number): void {
+    const instanceId = this.#pipeline.instanceOf(pad);
+    const controller = instanceId === undefined ? undefined : this.#controllers.get(instanceId);
+    const applied = controller !== undefined && this.#sdlFeedback(controller, feedback);
+    if (applied && feedback.type !== "led") {
+      const rumbling = this.#rumbling.get(pad) ?? { rumbleUntil: 0, triggersUntil: 0 };
+      const on = feedback.type === "rumble"
+        ? feedback.low > 0 || feedback.high > 0
+        : feedback.left > 0 || feedback.right > 0;
+      const until = on && feedback.ms > 0 ? now + feedback.ms : 0;
+      if (feedback.type === "rumble") rumbling.rumbleUntil = until;
+      else rumbling.triggersUntil = until;
+      this.#rumbling.set(pad, rumbling);
+    }
+    scope.postMessage({ type: "feedback", pad, feedback, applied });
+  }
+
+  /** One SDL call for `feedback`; whether SDL took it (false: the pad cannot). */
+  #sdlFeedback(controller: Deno.PointerObject, feedback: PadFeedback): boolean {
+    const s = this.#sdl.symbols;
+    switch (feedback.type) {
+      case "rumble":
+        return s.SDL_GameControllerRumble(controller, feedback.low, feedback.high, feedback.ms) ===
+          0;
+      case "trigger_rumble":
+        return s.SDL_GameControllerRumbleTriggers?.(
+          controller,
+          feedback.left,
+          feedback.right,
+          feedback.ms,
+        ) === 0;
+      case "led":
+        return s.SDL_GameControllerSetLED?.(
+          controller,
+          feedback.red,
+          feedback.green,
+          feedback.blue,
+        ) === 0;
+    }
+  }
+
+  /**
+   * Stop `pad`'s motors now, whatever the pacing (the connection or the pad
+   * is going, or the client is quitting), and say so to the main thread.
+   */
+  #stopFeedback(pad: number, reason: FeedbackStopReason): void {
+    const rumbling = this.#rumbling.get(pad);
+    this.#rumbling.delete(pad);
+    const now = performance.now();
+    this.#pacer.appliedNow(pad, now);
+    if (!rumbling) return;
+    const instanceId = this.#pipeline.instanceOf(pad);
+    const controller = instanceId === undefined ? undefined : this.#controllers.get(instanceId);
+    if (controller === undefined) return;
+    const stops: PadFeedback[] = [];
+    if (rumbling.rumbleUntil > now) stops.push({ type: "rumble", low: 0, high: 0, ms: 0 });
+    if (rumbling.triggersUntil > now) {
+      stops.push({ type: "trigger_rumble", left: 0, right: 0, ms: 0 });
+    }
+    for (const stop of stops) {
+      const applied = this.#sdlFeedback(controller, stop);
+      scope.postMessage({ type: "feedback", pad, feedback: stop, applied, reason });
+    }
+  }
+
   #detachVirtual(id: number): void {
     const s = this.#sdl.symbols;
     const virtual = this.#virtual(id);
+    const pad = this.#pipeline.padOf(virtual.instanceId);
+    if (pad !== undefined) this.#stopFeedback(pad, "detach");
     this.#virtuals.delete(id);
     // Device indexes shift as devices come and go: find ours by instance id.
     const deviceIndex = this.#deviceIndexOf(virtual.instanceId);
@@ -339,6 +472,7 @@ class SdlLoop {
       if (event.kind !== "other" && event.kind !== "window") this.#lastInput = now;
     }
     this.#pipeline.flushDue(now);
+    this.#pacer.flushDue(now);
     const events = this.#pipeline.take();
     if (events.length > 0) {
       scope.postMessage({ type: "input", events, polledAt: performance.timeOrigin + now });
@@ -414,7 +548,12 @@ class SdlLoop {
     if (controller === undefined) return;
     this.#controllers.delete(instanceId);
     this.#sdl.symbols.SDL_GameControllerClose(controller);
-    this.#pipeline.padRemoved(instanceId, now);
+    const pad = this.#pipeline.padRemoved(instanceId, now);
+    if (pad !== null) {
+      // Gone with its motors: nothing to stop, nothing may wait for its number.
+      this.#pacer.forget(pad);
+      this.#rumbling.delete(pad);
+    }
   }
 
   #paint(): void {
@@ -429,6 +568,7 @@ class SdlLoop {
   /** Close virtual controllers, controllers and the window, then quit SDL. */
   shutdown(): void {
     const s = this.#sdl.symbols;
+    for (const pad of [...this.#rumbling.keys()]) this.#stopFeedback(pad, "exit");
     for (const id of [...this.#virtuals.keys()]) {
       try {
         this.#detachVirtual(id);
@@ -441,8 +581,18 @@ class SdlLoop {
     if (this.#window !== null) s.SDL_DestroyWindow(this.#window);
     this.#window = null;
     s.SDL_Quit();
+    if (this.#callbacks) {
+      this.#callbacks.rumble.close();
+      this.#callbacks.triggers.close();
+      this.#callbacks.led.close();
+      this.#callbacks = null;
+    }
     this.#sdl.close();
   }
+}
+
+function pointerBits(pointer: Deno.PointerObject): bigint {
+  return BigInt(Deno.UnsafePointer.value(pointer));
 }
 
 /**

@@ -20,6 +20,7 @@ import { AcceptLoop } from "../net/listener.ts";
 import { AddressSlots } from "../net/address_slots.ts";
 import { LivenessTicker } from "../net/liveness.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol.ts";
+import { checkFeedbackCommand, FeedbackCommandError } from "./feedback.ts";
 import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
 import type {
   ClientInputEvent,
@@ -304,11 +305,46 @@ export class PadlinkServer implements AsyncDisposable {
    * client cannot take feedback.
    */
   command(command: FeedbackCommand): Promise<CommandResult> {
+    let checked: FeedbackCommand;
+    try {
+      checked = checkFeedbackCommand(command);
+    } catch (error) {
+      if (!(error instanceof FeedbackCommandError)) throw error;
+      return Promise.resolve({ ok: false, error: error.message });
+    }
     const session = [...this.#sessions].find((s) =>
-      s.state === "active" && s.name === command.client
+      s.state === "active" && s.name === checked.client
     );
-    if (!session) return Promise.resolve({ ok: false, error: `no client named ${command.client}` });
-    return Promise.resolve(session.command(command));
+    if (!session) return Promise.resolve({ ok: false, error: `no client named ${checked.client}` });
+    return Promise.resolve(session.command(checked));
+  }
+
+  /**
+   * Rumble a client's pad: motor strengths in 0..1 for `ms` (at most
+   * 10 000; 0 stops). The client spaces updates to one pad at least 50 ms
+   * apart and stops the rumble when it expires, when the pad goes and when
+   * the connection does.
+   */
+  rumble(
+    client: string,
+    pad: number,
+    rumble: { low: number; high: number; ms: number },
+  ): Promise<CommandResult> {
+    return this.command({ type: "rumble", client, pad, ...rumble });
+  }
+
+  /** Rumble a pad's trigger motors (Xbox One pads): strengths in 0..1 for `ms`. */
+  triggerRumble(
+    client: string,
+    pad: number,
+    rumble: { left: number; right: number; ms: number },
+  ): Promise<CommandResult> {
+    return this.command({ type: "trigger_rumble", client, pad, ...rumble });
+  }
+
+  /** Set a pad's LED colour, `#rrggbb`. */
+  led(client: string, pad: number, rgb: string): Promise<CommandResult> {
+    return this.command({ type: "led", client, pad, rgb });
   }
 
   /**

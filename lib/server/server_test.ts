@@ -278,3 +278,48 @@ Deno.test("PadlinkServer drops the oldest connections past its cap on those wait
     for (const conn of silent) conn.close();
   }
 });
+
+Deno.test("PadlinkServer.rumble, triggerRumble and led reach the client; bad commands are refused with a reason", async () => {
+  const { server, port } = await startServer({ token: null });
+  await using _ = server;
+  const received: unknown[] = [];
+  const connection = await PadlinkConnection.open({
+    host: "127.0.0.1",
+    port,
+    name: "dave",
+    onFeedback: (message) => received.push(message),
+  });
+  try {
+    connection.send([{ type: "pad", pad: 0, attached: true, name: "Pad" }]);
+    const deadline = performance.now() + 3000;
+    while (server.snapshot().clients[0]?.inputs.length !== 1 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(await server.rumble("dave", 0, { low: 0.25, high: 1, ms: 100 }), { ok: true });
+    assert.deepEqual(await server.triggerRumble("dave", 0, { left: 1, right: 0, ms: 50 }), {
+      ok: true,
+    });
+    assert.deepEqual(await server.led("dave", 0, "#102030"), { ok: true });
+    assert.deepEqual(await server.led("dave", 1, "#102030"), {
+      ok: false,
+      error: "dave has no pad 1 attached",
+    });
+    assert.deepEqual(await server.rumble("erin", 0, { low: 0, high: 0, ms: 0 }), {
+      ok: false,
+      error: "no client named erin",
+    });
+    const tooLong = await server.rumble("dave", 0, { low: 1, high: 1, ms: 10001 });
+    assert.equal(tooLong.ok, false);
+    const waitUntil = performance.now() + 3000;
+    while (received.length < 3 && performance.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(received, [
+      { type: "rumble", pad: 0, low: 16384, high: 65535, durationMs: 100 },
+      { type: "trigger_rumble", pad: 0, left: 65535, right: 0, durationMs: 50 },
+      { type: "led", pad: 0, red: 0x10, green: 0x20, blue: 0x30 },
+    ]);
+  } finally {
+    await connection.goodbye();
+  }
+});

@@ -49,6 +49,7 @@ import {
 import type { ClientInputEvent, ServerEvent } from "./events.ts";
 import type { ClientSnapshot, CommandResult, FeedbackCommand } from "./output.ts";
 import { checkCapacity, checkJoin, WRONG_TOKEN } from "./join.ts";
+import { encodeFeedback, feedbackMessageType } from "./feedback.ts";
 import type { NameRegistry } from "./name_registry.ts";
 
 /** The server's settings a session works by. */
@@ -351,12 +352,28 @@ export class Session implements ClientMessageSink, LivenessPeer {
     };
   }
 
-  /** Feedback for one of this client's pads. */
+  /**
+   * Send feedback (already checked by `checkFeedbackCommand`) for one of
+   * this client's pads, if the client said it takes that message type.
+   */
   command(command: FeedbackCommand): CommandResult {
+    if (this.state !== "active") return { ok: false, error: `${this.name} is disconnecting` };
     if (!this.#input.hasPad(command.pad)) {
       return { ok: false, error: `${this.name} has no pad ${command.pad} attached` };
     }
-    return { ok: false, error: `${this.name} does not take ${command.type} commands` };
+    if (!this.#peerReceives.has(feedbackMessageType(command))) {
+      const old = this.peerCapabilities === V1_CLIENT_CAPABILITIES
+        ? " (its padlink-client is older than feedback: update it)"
+        : "";
+      return { ok: false, error: `${this.name} does not take ${command.type} commands${old}` };
+    }
+    try {
+      this.#link.send(encodeFeedback(command));
+    } catch (error) {
+      this.#end(describeFailure(error));
+      return { ok: false, error: `${this.name}: ${describeFailure(error)}` };
+    }
+    return { ok: true };
   }
 
   /** End this session because its client reconnected; resolves once it is reported. */

@@ -130,6 +130,59 @@ Deno.test("WebOutput: a command gets the server's answer as {ok:false,error}", a
   await page.closed;
 });
 
+Deno.test("WebOutput: a page's rumble and LED commands reach the client's pad", async () => {
+  const { server, web } = await start();
+  await using _ = server;
+  const feedback: unknown[] = [];
+  const connection = await PadlinkConnection.open({
+    host: "127.0.0.1",
+    port: server.addr.port,
+    name: "carol",
+    token: TOKEN,
+    onFeedback: (message) => feedback.push(message),
+  });
+  try {
+    connection.send([{ type: "pad", pad: 1, attached: true, name: "Pad" }]);
+    const page = await viewer(web);
+    await until(() => server.snapshot().clients[0]?.inputs.length === 1);
+    await page.waitFor(1);
+    page.socket.send(
+      JSON.stringify({
+        type: "rumble",
+        client: "carol",
+        pad: 1,
+        low: 1,
+        high: 0.5,
+        ms: 250,
+        id: 1,
+      }),
+    );
+    page.socket.send(
+      JSON.stringify({ type: "led", client: "carol", pad: 1, rgb: "#00ff7f", id: 2 }),
+    );
+    page.socket.send(JSON.stringify({ type: "led", client: "carol", pad: 1, rgb: "green", id: 3 }));
+    await until(() => feedback.length >= 2);
+    assert.deepEqual(feedback, [
+      { type: "rumble", pad: 1, low: 65535, high: 32768, durationMs: 250 },
+      { type: "led", pad: 1, red: 0, green: 255, blue: 127 },
+    ]);
+    // The snapshot (which holds the pad already), then the three answers.
+    const answers = (await page.waitFor(4)).slice(1).map((m) => JSON.parse(m));
+    assert.deepEqual(
+      answers,
+      [
+        { id: 1, ok: true },
+        { id: 2, ok: true },
+        { id: 3, ok: false, error: 'led: "rgb" must be a colour as #rrggbb, got "green"' },
+      ],
+    );
+    page.socket.close();
+    await page.closed;
+  } finally {
+    await connection.goodbye();
+  }
+});
+
 /** Send a raw HTTP request and return the start of the response. */
 async function rawRequest(port: number, head: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
