@@ -6,6 +6,7 @@
  * @module
  */
 
+export * from "./abuse_delay.ts";
 export * from "./address_slots.ts";
 export * from "./close_quietly.ts";
 export * from "./connection.ts";
@@ -13,3 +14,4 @@ export * from "./deadline.ts";
 export * from "./host_port.ts";
 export * from "./listener.ts";
 export * from "./liveness.ts";
+export * from "./rate_budget.ts";

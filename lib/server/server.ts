@@ -18,6 +18,7 @@ import { formatToken, generateToken, normalizeToken, tokenKey } from "../trust/a
 import { FailureThrottle, type FailureThrottleOptions } from "../trust/failure_throttle.ts";
 import { AcceptLoop } from "../net/listener.ts";
 import { AddressSlots } from "../net/address_slots.ts";
+import { AbuseDelay } from "../net/abuse_delay.ts";
 import { LivenessTicker } from "../net/liveness.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol.ts";
 import { checkFeedbackCommand, FeedbackCommandError } from "./feedback.ts";
@@ -180,6 +181,7 @@ export class PadlinkServer implements AsyncDisposable {
       report: (event) => this.#emit(event),
       log: (message) => this.#onLog(message),
       handshakeDone: (session) => this.#pending.release(session.address, session),
+      abused: (session) => this.#abuse.record(session.address),
       sessions: {
         activeCount: () => {
           let count = 0;
@@ -400,13 +402,14 @@ export class PadlinkServer implements AsyncDisposable {
         `more than ${this.#options.maxPendingConnections} were waiting for their handshake`,
       );
     }
-    session.done = session.run().finally(() => {
+    session.done = session.run(this.#abuse.delayFor(session.address)).finally(() => {
       this.#sessions.delete(session);
       this.#pending.release(session.address, session);
     });
   }
 
   readonly #pending: AddressSlots<Session>;
+  readonly #abuse = new AbuseDelay();
   #evictions = 0;
   #evictionLoggedAt = -Infinity;
 

@@ -13,6 +13,7 @@
 import { computeProof, newNonce, verifyProof } from "../trust/auth.ts";
 import { BackpressureError, FramedConnection, isDisconnectError } from "../net/connection.ts";
 import { Deadline } from "../net/deadline.ts";
+import { RateBudget } from "../net/rate_budget.ts";
 import type { LivenessPeer } from "../net/liveness.ts";
 import { toHex } from "../wire/bytes.ts";
 import { FrameError } from "../wire/frame.ts";
@@ -84,6 +85,8 @@ export interface SessionHost {
   log(message: string): void;
   /** The session's handshake is complete: it no longer counts as waiting for one. */
   handshakeDone?(session: Session): void;
+  /** The session was dropped for breaking the protocol (a flood included). */
+  abused?(session: Session): void;
   /**
    * The live sessions: the count of those past their handshake, and the one
    * that joined with a session id.
@@ -101,6 +104,18 @@ export interface SessionDirectory {
 
 /** Where a session is in its life. */
 export type SessionState = "greeting" | "joining" | "active" | "closing";
+
+/**
+ * Control messages (PING, PONG and heartbeats, the empty frames) a client
+ * may send per second, on average. They carry no input but cost the server
+ * work, so a peer flooding them could starve the others. A real client
+ * sends a heartbeat per heartbeat interval (at most 40 a second, at the
+ * shortest `--timeout`) and no pings.
+ */
+export const CONTROL_MESSAGES_PER_SECOND = 100;
+
+/** Control messages a client may send at once, after a quiet spell. */
+export const CONTROL_MESSAGES_BURST = 50;
 
 /** Most frames buffered from a client while its JOIN is being checked. */
 const MAX_FRAMES_DURING_JOIN = 64;
@@ -151,8 +166,16 @@ export class Session implements ClientMessageSink, LivenessPeer {
   }
 
   /** Greet the client and serve it until it goes away; never rejects. */
-  async run(): Promise<void> {
+  async run(delayMs = 0): Promise<void> {
     const options = this.#host.settings;
+    if (delayMs > 0) {
+      // The address was dropped for abuse lately: greet it later.
+      await this.#wait(delayMs);
+      if (this.#link.closed) {
+        this.#finish();
+        return;
+      }
+    }
     this.#handshakeDeadline = new Deadline(options.handshakeTimeoutMs, () => {
       this.#host.log(
         `${this.#link.peer}: dropped, handshake not completed within ${options.handshakeTimeoutMs} ms`,
@@ -171,6 +194,9 @@ export class Session implements ClientMessageSink, LivenessPeer {
       );
     } catch (error) {
       this.#end(describeFailure(error));
+      if (error instanceof ProtocolError || error instanceof FrameError) {
+        this.#host.abused?.(this);
+      }
       if (!isDisconnectError(error) && this.#endReason !== null) {
         this.#host.log(
           `${this.name || this.#link.peer} (${this.#link.peer}): ${this.#endReason}`,
@@ -183,6 +209,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
   }
 
   #onFrame(payload: Uint8Array): void {
+    if (payload.length === 0) this.#control();
     if (this.state === "active") {
       if (payload.length > 0) {
         this.#frameAt = performance.now();
@@ -313,21 +340,25 @@ export class Session implements ClientMessageSink, LivenessPeer {
       return;
     }
     try {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, failures.delayMs);
-        this.#cancelWait = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.#wait(failures.delayMs);
     } finally {
-      this.#cancelWait = null;
       release();
     }
     if (this.state === "joining") this.#refuse(WRONG_TOKEN);
   }
 
-  /** Ends a wait of {@linkcode #refuseSlowly} when the connection goes away first. */
+  /** Sleep `ms`, or until the connection ends. */
+  #wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#cancelWait = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => this.#cancelWait = null);
+  }
+
+  /** Ends a {@linkcode #wait} when the connection goes away first. */
   #cancelWait: (() => void) | null = null;
 
   #refuse({ code, reason }: Refuse): void {
@@ -420,6 +451,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
   #end(reason: string): void {
     if (this.#endReason === null) this.#endReason = reason;
     this.#link.close();
+    this.#cancelWait?.();
   }
 
   /** Say GOODBYE (server shutting down), release what the client holds, and close. */
@@ -503,10 +535,27 @@ export class Session implements ClientMessageSink, LivenessPeer {
   }
 
   ping(id: number): void {
+    this.#control();
     this.#trySend(encodePing(MessageType.PONG, id));
   }
 
-  pong(_id: number): void {}
+  pong(_id: number): void {
+    this.#control();
+  }
+
+  readonly #controlBudget = new RateBudget({
+    perSecond: CONTROL_MESSAGES_PER_SECOND,
+    burst: CONTROL_MESSAGES_BURST,
+  });
+
+  /** Count one control message; past the budget the client is dropped (a protocol error, logged). */
+  #control(): void {
+    if (!this.#controlBudget.take()) {
+      throw new ProtocolError(
+        `more than ${CONTROL_MESSAGES_PER_SECOND} control messages a second (PING, PONG, heartbeats)`,
+      );
+    }
+  }
 
   #requirePad(pad: number): void {
     if (!this.#input.hasPad(pad)) {
