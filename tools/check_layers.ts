@@ -115,7 +115,8 @@ export const LAYERS: readonly Layer[] = [
     folder: "lib/outputs",
     rank: 7,
     side: "server",
-    holds: "outputs behind the seam: text and JSON lines, the web view (web/), DSU (dsu/)",
+    holds:
+      "outputs behind the seam: text and JSON lines, the web view (web/), DSU (dsu/), NATS (nats/)",
   },
   {
     name: "cli",

@@ -45,6 +45,13 @@ import {
   parseDsuFlags,
   startDsu,
 } from "./dsu.ts";
+import {
+  NATS_FLAGS,
+  type NatsCliOptions,
+  natsStatusNote,
+  parseNatsFlags,
+  startNats,
+} from "./nats.ts";
 
 const PROGRAM = "padlink-server";
 
@@ -80,6 +87,13 @@ Options:
                       {"type":"rumble","client":"alice","pad":0,"low":0.6,"high":0.3,"ms":250}
                       (also trigger_rumble with left/right, and led with "rgb":"#ff8800");
                       a bad line gets one error line on stderr
+  --nats URL          also publish every event to NATS (nats://[user:pass@]host[:port],
+                      tls:// for TLS) on padlink.<name>.<client>.<type>, and take
+                      commands on padlink.<name>.<client>.command; see docs/nats.md
+  --nats-creds FILE   NATS credentials (.creds file) instead of the URL's
+  --nats-name NAME    this server's name in NATS subjects (default: the host name)
+  --nats-optional     run on without NATS when it cannot be reached at start-up
+  --nats-queue N      events held while NATS is away or slow (default ${DEFAULT_OUTPUT_QUEUE})
   --help              show this help
   --version           show the version
 
@@ -107,6 +121,8 @@ export interface ServerCliOptions {
   outputQueue: number;
   /** `--commands`: read feedback commands from stdin. */
   commands: boolean;
+  /** `--nats` and the flags that go with it, or null. */
+  nats: NatsCliOptions | null;
 }
 
 /** `--web` without a value (last, or before another flag) means the default address. */
@@ -142,6 +158,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     "dsu-slots": { type: "string" },
     "output-queue": { type: "string" },
     commands: { type: "boolean" },
+    ...NATS_FLAGS,
     help: { type: "boolean", short: "h" },
     version: { type: "boolean" },
   });
@@ -187,6 +204,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     web,
     configDir: values["config-dir"],
     dsu: parseDsuFlags(values.dsu, values["dsu-slots"]),
+    nats: parseNatsFlags(values),
     hostname: values.host === undefined ? "0.0.0.0" : checkListenHost(
       values.host,
       "--host",
@@ -260,6 +278,20 @@ export async function serverMain(args: string[]): Promise<number> {
     await dsu?.close();
     return EXIT_FAILURE;
   }
+  const natsNote = (status: Parameters<typeof natsStatusNote>[0]) => {
+    const { text, json } = natsStatusNote(status, options.nats!);
+    printError(PROGRAM, text);
+    if (options.json) out.note({ text, json });
+  };
+  const nats = options.nats
+    ? await startNats(options.nats, natsNote, (message) => printError(PROGRAM, message))
+    : null;
+  if (typeof nats === "string") {
+    printError(PROGRAM, nats);
+    await dsu?.close();
+    await web?.close();
+    return EXIT_FAILURE;
+  }
   let server: PadlinkServer;
   let pairing: PairingServer | null = null;
   try {
@@ -284,6 +316,7 @@ export async function serverMain(args: string[]): Promise<number> {
   } catch (error) {
     await dsu?.close();
     await web?.close();
+    await nats?.close();
     if (error instanceof Deno.errors.AddrInUse) {
       const which = identity?.caDer && token
         ? `port ${options.port} (or ${pairingPort(options.port)}, its pairing port)`
@@ -328,6 +361,14 @@ export async function serverMain(args: string[]): Promise<number> {
   if (web) {
     server.addOutput(web);
     out.note({ text: `web view on ${web.url}`, json: { type: "web", url: web.url } });
+  }
+  if (nats) {
+    server.addOutput(nats);
+    const url = options.nats!.address.display;
+    out.note({
+      text: `NATS at ${url}: events on ${nats.subjects.prefix}.<client>.<type>`,
+      json: { type: "nats", state: "connected", url, subjects: `${nats.subjects.prefix}.>` },
+    });
   }
   if (server.token !== null) {
     note(

@@ -13,5 +13,9 @@
 export * from "./delivery_queue.ts";
 export * from "./format.ts";
 export * from "./dsu/mod.ts";
+// NATS (`nats/mod.ts`) loads the NATS client library, so only its
+// library-free parts are here: the subject rule and the URL.
+export * from "./nats/subjects.ts";
+export * from "./nats/url.ts";
 export * from "./stream_output.ts";
 export * from "./web/mod.ts";
