@@ -168,6 +168,8 @@ export interface NetnsPair extends AsyncDisposable {
   clientNs: string;
   /** Address of the server's end. */
   serverAddr: string;
+  /** Veth interface in the server's namespace. */
+  serverLink: string;
   /** Veth interface in the client's namespace. */
   clientLink: string;
   /** Take the client's link down (no FIN, no RST: silence) or bring it up. */
@@ -210,6 +212,7 @@ export async function createNetnsPair(n: number): Promise<NetnsPair> {
     serverNs,
     clientNs,
     serverAddr: "169.254.77.1",
+    serverLink,
     clientLink,
     setLink: (up) => ip("-n", clientNs, "link", "set", clientLink, up ? "up" : "down"),
     [Symbol.asyncDispose]: dispose,

@@ -8,6 +8,7 @@
  */
 
 import { Deadline } from "../lib/net/deadline.ts";
+import { generateToken } from "../lib/trust/auth.ts";
 import { type Entrypoint, entrypointCommand, killQuietly, ROOT } from "./_spawn.ts";
 
 function spawn(entry: Entrypoint, args: string[], env: Record<string, string> = {}) {
@@ -25,11 +26,15 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   if (partial) yield partial;
 }
 
-const server = spawn("server.ts", ["--host", "127.0.0.1", "--port", "0"]);
+// The demo's own token, given to both sides in PADLINK_TOKEN as the README suggests; it also
+// leaves the token kept in the user's config directory alone.
+const token = generateToken();
+const server = spawn("server.ts", ["--host", "127.0.0.1", "--port", "0"], {
+  PADLINK_TOKEN: token,
+});
 const serverLines = lines(server.stdout);
 let port = "";
-let token = "";
-while (!port || !token) {
+while (!port) {
   const next = await serverLines.next();
   if (next.done) {
     console.error("[demo] the server exited before it was ready");
@@ -37,7 +42,6 @@ while (!port || !token) {
   }
   console.log(`[server] ${next.value}`);
   port ||= /listening on [^ ]+:(\d+)/.exec(next.value)?.[1] ?? "";
-  token ||= /^token: (\S+)/.exec(next.value)?.[1] ?? "";
 }
 const serverErr = server.stderr.pipeTo(Deno.stderr.writable, { preventClose: true });
 
@@ -47,14 +51,12 @@ console.log(
 const client = spawn("client.ts", [
   "--port",
   port,
-  "--token",
-  token,
   "--name",
   "demo",
   "--no-window",
   "--virtual",
   `${ROOT}examples/demo_session.jsonl`,
-], { SDL_VIDEODRIVER: "dummy" });
+], { SDL_VIDEODRIVER: "dummy", PADLINK_TOKEN: token });
 
 const printing = (async () => {
   while (true) {

@@ -9,6 +9,7 @@
 import { generateToken, normalizeToken } from "../trust/auth.ts";
 import type { ServerIdentity } from "../trust/certificate.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
+import { loadOrCreateToken, TokenStoreError } from "../trust/token_store.ts";
 import { pairingPort, PairingServer } from "../trust/pairing.ts";
 import { DEFAULT_OUTPUT_QUEUE, StreamOutput } from "../outputs/stream_output.ts";
 import { bracketHost, formatHostPort } from "../net/host_port.ts";
@@ -34,6 +35,7 @@ import {
   printError,
   readCommandLine,
   readToken,
+  TOKEN_ENV,
   UsageError,
   VERSION,
 } from "./common.ts";
@@ -52,6 +54,7 @@ import {
   parseNatsFlags,
   startNats,
 } from "./nats.ts";
+import { clientCommand, networkAddresses, reachableLine } from "./connect_hint.ts";
 
 const PROGRAM = "padlink-server";
 
@@ -67,7 +70,9 @@ Options:
   --json              write JSON lines on stdout (messages go to stderr)
   --output-queue N    events held for a stdout reader that falls behind; past N they are
                       dropped and a gap line says how many (default ${DEFAULT_OUTPUT_QUEUE})
-  --token T           token clients must prove (default: PADLINK_TOKEN, else a random one)
+  --token T           token clients must prove (default: PADLINK_TOKEN, else the one kept
+                      in the config directory, made at random on first use)
+  --new-token         replace the kept token with a new random one
   --no-auth           accept clients without a token
   --timeout MS        drop a client after MS without traffic (default ${DEFAULT_TIMEOUT_MS})
   --max-clients N     most clients at once (default ${DEFAULT_MAX_CLIENTS})
@@ -75,7 +80,7 @@ Options:
                       the config directory, and clients pair with the token on port+1
   --tls-cert FILE     use your own TLS certificate (PEM) instead; implies --tls
   --tls-key FILE      the private key (PEM) for --tls-cert
-  --config-dir DIR    where the generated certificate is kept
+  --config-dir DIR    where the generated token and certificate are kept
                       (default: the per-user config directory, e.g. ~/.config/padlink)
   --web [ADDR:]PORT   serve the live web view and stream overlay over HTTP; --web alone
                       is ${DEFAULT_WEB_HOST}:${DEFAULT_WEB_PORT}, port 0 any free port; off loopback
@@ -107,6 +112,10 @@ export interface ServerCliOptions {
   port: number;
   json: boolean;
   token: string | null | undefined;
+  /** Where `token` came from when it was given: the flag or the environment. */
+  tokenSource?: "--token" | typeof TOKEN_ENV;
+  /** `--new-token`: replace the kept token. */
+  newToken: boolean;
   timeoutMs: number;
   maxClients: number;
   /** TLS: a generated certificate, the user's own, or none. */
@@ -146,6 +155,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     port: { type: "string" },
     json: { type: "boolean" },
     token: { type: "string" },
+    "new-token": { type: "boolean" },
     "no-auth": { type: "boolean" },
     timeout: { type: "string" },
     "max-clients": { type: "string" },
@@ -170,6 +180,20 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
   const token = values["no-auth"] ? null : readToken(values.token, {
     any: "; pick a longer one, or omit it for a random token",
   });
+  const tokenSource = token == null
+    ? undefined
+    : values.token !== undefined
+    ? "--token" as const
+    : TOKEN_ENV;
+  if (values["new-token"] && (token === null || tokenSource !== undefined)) {
+    throw new UsageError(
+      token === null
+        ? "--new-token and --no-auth contradict each other; pass one of them"
+        : `--new-token replaces the kept token, but ${tokenSource} gives one${
+          tokenSource === TOKEN_ENV ? ` (unset ${TOKEN_ENV} to use the kept one)` : ""
+        }; pass one of them`,
+    );
+  }
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together: pass the certificate and its key");
   }
@@ -213,6 +237,8 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     port,
     json: values.json ?? false,
     token,
+    tokenSource,
+    newToken: values["new-token"] ?? false,
     timeoutMs: values.timeout === undefined
       ? DEFAULT_TIMEOUT_MS
       : parseNumber(values.timeout, "--timeout", 100, 60000),
@@ -243,6 +269,13 @@ export async function serverMain(args: string[]): Promise<number> {
   let identity: ServerIdentity | null = null;
   let identityDir = "";
   let token = options.token;
+  let kept: KeptToken | null = null;
+  if (token === undefined) {
+    const found = await keptToken(options);
+    if (typeof found === "number") return found;
+    kept = found;
+    token = kept.token;
+  }
   if (options.tls) {
     // Loaded only with --tls: the certificate library is large.
     const certificates = await import("../trust/certificate.ts");
@@ -257,8 +290,6 @@ export async function serverMain(args: string[]): Promise<number> {
       printError(PROGRAM, (error as Error).message);
       return error instanceof certificates.CertificateError ? EXIT_FAILURE : EXIT_USAGE;
     }
-    // Pairing needs the token before the server starts.
-    if (token === undefined) token = normalizeToken(generateToken());
   }
   // Bound before the server listens, so its record follows `listening` directly.
   const dsu = options.dsu
@@ -268,9 +299,7 @@ export async function serverMain(args: string[]): Promise<number> {
     printError(PROGRAM, dsu);
     return EXIT_FAILURE;
   }
-  // Also bound before the server, so no event can come between `listening` and its record; it
-  // needs the token now, so one is made here when none was given.
-  if (options.web && token === undefined) token = normalizeToken(generateToken());
+  // Also bound before the server, so no event can come between `listening` and its record.
   const web = options.web
     ? await startWeb(options.web, token ?? null, (message) => printError(PROGRAM, message))
     : null;
@@ -370,13 +399,7 @@ export async function serverMain(args: string[]): Promise<number> {
       json: { type: "nats", state: "connected", url, subjects: `${nats.subjects.prefix}.>` },
     });
   }
-  if (server.token !== null) {
-    note(
-      `token: ${server.token}  (on the client: padlink-client${
-        identity ? " --tls" : ""
-      } --host <this machine> --token ${server.token})`,
-    );
-  }
+  printConnectHint(server, options, kept, identity !== null);
   if (identity) {
     const caFile = identity.caFile ?? identityDir;
     note(
@@ -430,6 +453,62 @@ export async function serverMain(args: string[]): Promise<number> {
     status = EXIT_FAILURE;
   }
   return status;
+}
+
+/** The server's own token: where it is kept (null: this run only), and whether it is new. */
+type KeptToken = { token: string; file: string | null; created: boolean };
+
+/**
+ * The token kept in the config directory (made, or with `--new-token`
+ * replaced), or, when no directory can hold it, one for this run only after
+ * a warning; an exit status after one line when the kept one is damaged.
+ */
+async function keptToken(options: ServerCliOptions): Promise<KeptToken | number> {
+  let dir: string;
+  try {
+    dir = options.configDir ?? defaultConfigDir();
+    return await loadOrCreateToken(dir, { rotate: options.newToken });
+  } catch (error) {
+    if (error instanceof TokenStoreError && error.damaged) {
+      printError(PROGRAM, error.message);
+      return EXIT_FAILURE;
+    }
+    printError(
+      PROGRAM,
+      `warning: ${
+        (error as Error).message
+      }; this run uses a new token that is not kept, so clients must be given it again`,
+    );
+    return { token: normalizeToken(generateToken()), file: null, created: true };
+  }
+}
+
+/**
+ * Tell the user, on stderr, how clients connect: the network addresses when
+ * the server listens on every interface, the token and where it is kept,
+ * and the client's command line with the token in `PADLINK_TOKEN`.
+ */
+function printConnectHint(
+  server: PadlinkServer,
+  options: ServerCliOptions,
+  kept: KeptToken | null,
+  tls: boolean,
+): void {
+  const { hostname, port } = server.addr;
+  const addresses = networkAddresses(hostname);
+  const reachable = reachableLine(hostname, port, addresses);
+  if (reachable) console.error(reachable);
+  if (server.token !== null) {
+    const where = options.tokenSource
+      ? `from ${options.tokenSource}`
+      : kept?.file
+      ? `${kept.created ? "new, " : ""}kept in ${kept.file}; --new-token makes another`
+      : "for this run only";
+    console.error(`token: ${server.token}  (${where})`);
+  }
+  console.error(
+    `on the client: ${clientCommand({ hostname, port, addresses, token: server.token, tls })}`,
+  );
 }
 
 /** Start the web view; undefined (after one clear line) when it cannot listen. */

@@ -9,7 +9,7 @@
 
 import { DEFAULT_MAX_FRAME_SIZE, FrameDecoder } from "../wire/frame.ts";
 import { closeQuietly } from "./close_quietly.ts";
-import { formatHostPort } from "./host_port.ts";
+import { formatHostPort, unmapIpv4 } from "./host_port.ts";
 import { withDeadline } from "./deadline.ts";
 
 /**
@@ -53,10 +53,13 @@ export interface FramedConnectionOptions {
   maxQueuedBytes?: number;
 }
 
-/** Format a `Deno.Addr` as `host:port` (IPv6 hosts in brackets). */
+/**
+ * Format a `Deno.Addr` as `host:port` (IPv6 hosts in brackets, an IPv4 peer
+ * of a dual-stack socket as plain IPv4).
+ */
 export function formatAddr(addr: Deno.Addr): string {
   if (addr.transport === "tcp" || addr.transport === "udp") {
-    return formatHostPort(addr.hostname, addr.port);
+    return formatHostPort(unmapIpv4(addr.hostname), addr.port);
   }
   return "path" in addr ? String(addr.path) : addr.transport;
 }

@@ -32,3 +32,20 @@ export function bracketHost(hostname: string): string {
 export function formatHostPort(hostname: string, port: number): string {
   return `${bracketHost(hostname)}:${port}`;
 }
+
+/**
+ * An IPv4 peer of a dual-stack IPv6 socket as the IPv4 address it is:
+ * `::ffff:192.168.1.20` reads `192.168.1.20`; anything else is unchanged.
+ *
+ * @example Usage
+ * ```ts
+ * import { unmapIpv4 } from "./host_port.ts";
+ * if (unmapIpv4("::ffff:10.0.0.2") !== "10.0.0.2" || unmapIpv4("fd00::2") !== "fd00::2") {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function unmapIpv4(hostname: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(hostname);
+  return mapped ? mapped[1]! : hostname;
+}

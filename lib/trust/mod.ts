@@ -14,3 +14,4 @@ export * from "./known_hosts.ts";
 export * from "./pairing.ts";
 export * from "./rate_limit.ts";
 export * from "./tls.ts";
+export * from "./token_store.ts";
