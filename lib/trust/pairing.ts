@@ -33,7 +33,8 @@ import { AcceptLoop } from "../net/listener.ts";
 import { computeProof, tokenKey, verifyProof } from "./auth.ts";
 import { configPath } from "./config_dir.ts";
 import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "./known_hosts.ts";
-import { FailureLimiter } from "./rate_limit.ts";
+import { AddressSlots } from "../net/address_slots.ts";
+import { RateBudget } from "../net/rate_budget.ts";
 import {
   type ClientTlsOptions,
   derToPem,
@@ -53,8 +54,25 @@ const MAX_PAIR_MESSAGE = 8192;
 const STATUS_OK = 0;
 /** Status byte: refused; a UTF-8 reason follows. */
 const STATUS_REFUSED = 1;
-/** Most pairing exchanges in progress at once; more connections are closed at once. */
-const MAX_PAIRING_CONNECTIONS = 32;
+/**
+ * Most pairing exchanges in progress at once. Past it the oldest exchange
+ * of the address holding the most is dropped, so a flood from some
+ * addresses never keeps another address from pairing.
+ */
+export const MAX_PAIRING_CONNECTIONS = 32;
+
+/** Most pairing exchanges in progress at once from one address; past it its oldest is dropped. */
+export const MAX_PAIRING_CONNECTIONS_PER_ADDRESS = 8;
+
+/**
+ * Default time a pairing client has to send its request, in ms: one round
+ * trip is all an honest client needs, so a short deadline frees the slots
+ * that idle connections take.
+ */
+export const PAIRING_DEADLINE_MS = 1000;
+
+/** Pairing log lines allowed per second (bursts of twice that); the rest are counted. */
+const PAIRING_LOG_LINES_PER_SECOND = 10;
 
 /** The pairing port for a TLS port. */
 export function pairingPort(tlsPort: number): number {
@@ -69,8 +87,6 @@ export class PairingError extends Error {
     this.name = "PairingError";
   }
 }
-
-const encoder = new TextEncoder();
 
 /** Read one framed message, within `timeoutMs`; the connection is closed on timeout. */
 async function readMessage(conn: Deno.Conn, timeoutMs: number): Promise<Uint8Array> {
@@ -119,21 +135,36 @@ export interface PairingServerOptions {
   token: string;
   /** The CA certificate handed out (DER). */
   caDer: Uint8Array;
-  /** Requests allowed per address per minute. Default 10. */
-  maxRequestsPerMinute?: number;
-  /** Time a client has to send its request, in ms. Default 3000. */
+  /** Time a client has to send its request, in ms. Default {@linkcode PAIRING_DEADLINE_MS}. */
   timeoutMs?: number;
   /** Diagnostics. */
   onLog?: (message: string) => void;
 }
 
-/** The server side of pairing: answers each request with the CA certificate and its HMAC. */
+/**
+ * The server side of pairing: answers each request with the CA certificate
+ * and its HMAC. It answers anyone who asks: one answer is all an offline
+ * guesser needs, so counting answers per address protected nothing, and
+ * refusing an address after a few requests let anyone behind it (or anyone
+ * spoofing nothing more than a request) block honest pairings there. What
+ * is bounded is the exchanges in progress: {@linkcode MAX_PAIRING_CONNECTIONS}
+ * in all, {@linkcode MAX_PAIRING_CONNECTIONS_PER_ADDRESS} per address, each
+ * within the deadline.
+ */
 export class PairingServer implements AsyncDisposable {
   readonly #key: Promise<CryptoKey>;
   readonly #caDer: Uint8Array;
-  readonly #limiter: FailureLimiter;
   readonly #timeoutMs: number;
-  readonly #onLog: (message: string) => void;
+  readonly #log: (message: string) => void;
+  readonly #logBudget = new RateBudget({
+    perSecond: PAIRING_LOG_LINES_PER_SECOND,
+    burst: 2 * PAIRING_LOG_LINES_PER_SECOND,
+  });
+  #unlogged = 0;
+  readonly #slots = new AddressSlots<Deno.Conn>({
+    total: MAX_PAIRING_CONNECTIONS,
+    perAddress: MAX_PAIRING_CONNECTIONS_PER_ADDRESS,
+  });
   readonly #conns = new Set<Deno.Conn>();
   readonly #handlers = new Set<Promise<void>>();
   readonly #acceptLoop: AcceptLoop;
@@ -142,16 +173,17 @@ export class PairingServer implements AsyncDisposable {
   private constructor(listener: Deno.Listener, options: PairingServerOptions) {
     this.#key = tokenKey(options.token);
     this.#caDer = options.caDer;
-    this.#limiter = new FailureLimiter({
-      maxFailures: options.maxRequestsPerMinute ?? 10,
-      windowMs: 60_000,
-      blockMs: 60_000,
-    });
-    this.#timeoutMs = options.timeoutMs ?? 3000;
-    this.#onLog = options.onLog ?? (() => {});
+    this.#timeoutMs = options.timeoutMs ?? PAIRING_DEADLINE_MS;
+    this.#log = options.onLog ?? (() => {});
     this.#acceptLoop = new AcceptLoop(listener, {
       onConnection: (conn) => this.#admit(conn),
-      onLog: this.#onLog,
+      // Out of file descriptors: drop the oldest exchange to make room.
+      onAcceptFailure: () => {
+        const oldest = this.#slots.evictOne();
+        if (oldest) closeQuietly(oldest);
+        return oldest !== null;
+      },
+      onLog: this.#log,
       logPrefix: "pairing: ",
     });
   }
@@ -171,15 +203,30 @@ export class PairingServer implements AsyncDisposable {
     return this.#acceptLoop.addr;
   }
 
-  #admit(conn: Deno.Conn): void {
-    if (this.#conns.size >= MAX_PAIRING_CONNECTIONS) {
-      this.#onLog(`pairing: ${MAX_PAIRING_CONNECTIONS} exchanges in progress; dropped one more`);
-      conn.close();
+  /** Log a line, at most {@linkcode PAIRING_LOG_LINES_PER_SECOND} a second; the rest are counted. */
+  #onLog(message: string): void {
+    if (!this.#logBudget.take()) {
+      this.#unlogged++;
       return;
+    }
+    const more = this.#unlogged > 0 ? ` (${this.#unlogged} more pairing lines not shown)` : "";
+    this.#unlogged = 0;
+    this.#log(`${message}${more}`);
+  }
+
+  #admit(conn: Deno.Conn): void {
+    const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
+    const evicted = this.#slots.admit(ip, conn);
+    if (evicted) {
+      this.#onLog(
+        `pairing: more than ${MAX_PAIRING_CONNECTIONS} exchanges in progress (or ${MAX_PAIRING_CONNECTIONS_PER_ADDRESS} from one address); dropped the oldest`,
+      );
+      closeQuietly(evicted);
     }
     this.#conns.add(conn);
     const handler = this.#handle(conn).finally(() => {
       this.#conns.delete(conn);
+      this.#slots.release(ip, conn);
       this.#handlers.delete(handler);
     });
     this.#handlers.add(handler);
@@ -187,23 +234,12 @@ export class PairingServer implements AsyncDisposable {
 
   async #handle(conn: Deno.Conn): Promise<void> {
     const peer = formatAddr(conn.remoteAddr);
-    const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
     try {
       const request = await readMessage(conn, this.#timeoutMs);
       if (!startsWithMagic(request) || request.length !== MAGIC.length + PAIR_NONCE_SIZE) {
         this.#onLog(`${peer}: pairing refused: not a pairing request`);
         return;
       }
-      if (this.#limiter.blockedFor(ip) > 0) {
-        this.#onLog(`${peer}: pairing refused: too many pairing requests from ${ip}`);
-        await conn.write(encodeFrame(concatBytes([
-          MAGIC,
-          new Uint8Array([STATUS_REFUSED]),
-          encoder.encode("too many pairing requests from this address; wait a minute"),
-        ])));
-        return;
-      }
-      this.#limiter.fail(ip); // Counts requests: each answer is one more MAC an attacker sees.
       const clientNonce = request.subarray(MAGIC.length);
       const serverNonce = crypto.getRandomValues(new Uint8Array(PAIR_NONCE_SIZE));
       const der = this.#caDer;

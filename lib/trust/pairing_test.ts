@@ -1,3 +1,4 @@
+import net from "node:net";
 import assert from "node:assert/strict";
 import { createCa } from "./certificate.ts";
 import { pair, PairingError, PairingServer, resolveClientTls } from "./pairing.ts";
@@ -6,7 +7,7 @@ import { concatBytes } from "../wire/bytes.ts";
 
 const TOKEN = "abcd-efgh-jkmn-pqrs";
 
-function startPairing(caDer: Uint8Array, options: { maxRequestsPerMinute?: number } = {}) {
+function startPairing(caDer: Uint8Array, options: { timeoutMs?: number } = {}) {
   return PairingServer.start({ hostname: "127.0.0.1", port: 0, token: TOKEN, caDer, ...options });
 }
 
@@ -98,15 +99,85 @@ Deno.test("PairingServer answers each request with fresh nonces", async () => {
   assert.notDeepEqual(a, b, "same client nonce, yet a different server nonce and MAC");
 });
 
-Deno.test("PairingServer limits pairing requests per address", async () => {
+Deno.test("PairingServer answers every request from an address, however many came before", async () => {
   const ca = await createCa("padlink CA test");
-  await using server = startPairing(ca.der, { maxRequestsPerMinute: 2 });
-  await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN });
-  await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN });
-  await assert.rejects(
-    pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN }),
-    /refused to pair: too many pairing requests/,
+  await using server = startPairing(ca.der);
+  // An earlier design refused an address after 10 requests a minute, so anyone
+  // sharing it could block pairing there.
+  for (let i = 0; i < 15; i++) {
+    assert.deepEqual(
+      await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN }),
+      ca.der,
+    );
+  }
+});
+
+/** Open `count` silent connections to `port` from the loopback address `from` (node:net can bind it). */
+async function silentFrom(from: string, port: number, count: number): Promise<net.Socket[]> {
+  const sockets = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect({ host: "127.0.0.1", port, localAddress: from });
+        socket.once("connect", () => resolve(socket));
+        socket.once("error", reject);
+      })),
   );
+  for (const socket of sockets) socket.on("error", () => {}); // Reset when dropped.
+  return sockets;
+}
+
+async function destroyAll(sockets: net.Socket[]): Promise<void> {
+  await Promise.all(sockets.map((socket) =>
+    new Promise<void>((resolve) => {
+      if (socket.destroyed) return resolve();
+      socket.once("close", () => resolve());
+      socket.destroy();
+    })
+  ));
+}
+
+Deno.test("PairingServer pairs another address while four others hold far more than its slots", async () => {
+  const ca = await createCa("padlink CA test");
+  const logs: string[] = [];
+  await using server = PairingServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    token: TOKEN,
+    caDer: ca.der,
+    timeoutMs: 5000,
+    onLog: (message) => logs.push(message),
+  });
+  const flood: net.Socket[] = [];
+  try {
+    for (const from of ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]) {
+      flood.push(...await silentFrom(from, server.addr.port, 20));
+    }
+    // 80 silent connections for 32 slots, 8 per address: the oldest went.
+    for (let i = 0; i < 100 && flood.filter((s) => !s.destroyed).length > 32; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(flood.filter((s) => !s.destroyed).length <= 32);
+    assert.deepEqual(
+      await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN }),
+      ca.der,
+    );
+    assert.ok(logs.some((l) => /dropped the oldest/.test(l)), logs.join("\n"));
+  } finally {
+    await destroyAll(flood);
+  }
+});
+
+Deno.test("PairingServer drops a connection that sends no request within its deadline", async () => {
+  const ca = await createCa("padlink CA test");
+  await using server = startPairing(ca.der, { timeoutMs: 200 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  try {
+    const started = performance.now();
+    assert.equal(await conn.read(new Uint8Array(16)).catch(() => null), null);
+    assert.ok(performance.now() - started < 2000);
+  } finally {
+    conn.close();
+  }
 });
 
 Deno.test("pair says what to do when nothing listens on the pairing port", async () => {
@@ -159,7 +230,7 @@ Deno.test("resolveClientTls trusts --ca, else the pin, else pairs and pins; neve
   }
 });
 
-Deno.test("PairingServer drops connections beyond 32 exchanges in progress", async () => {
+Deno.test("PairingServer drops an address's oldest exchange past its share of 8, and still pairs it", async () => {
   const ca = await createCa("padlink CA test");
   const logs: string[] = [];
   await using server = PairingServer.start({
@@ -172,17 +243,19 @@ Deno.test("PairingServer drops connections beyond 32 exchanges in progress", asy
   });
   const idle: Deno.Conn[] = [];
   try {
-    for (let i = 0; i < 32; i++) {
+    for (let i = 0; i < 9; i++) {
       idle.push(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
     }
-    // Accepted in order, so this one is the 33rd: closed at once, with no answer.
-    const extra = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    try {
-      assert.equal(await extra.read(new Uint8Array(16)).catch(() => null), null);
-    } finally {
-      extra.close();
-    }
-    assert.match(logs.join("\n"), /32 exchanges in progress/);
+    // The ninth from one address: the first is closed, long before its deadline.
+    const started = performance.now();
+    assert.equal(await idle[0]!.read(new Uint8Array(16)).catch(() => null), null);
+    assert.ok(performance.now() - started < 5000);
+    assert.match(logs.join("\n"), /dropped the oldest/);
+    // An honest client from the same address still pairs: its turn evicts the next oldest.
+    assert.deepEqual(
+      await pair({ host: "127.0.0.1", port: server.addr.port, token: TOKEN }),
+      ca.der,
+    );
   } finally {
     for (const conn of idle) conn.close();
   }
