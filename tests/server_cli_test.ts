@@ -357,3 +357,66 @@ Deno.test({
     }
   },
 });
+
+const EVERY_KIND = [
+  { t: 0, type: "pad", pad: 0, attached: true, name: "Pad" },
+  { t: 0, type: "button", pad: 0, button: "a", pressed: true },
+  { t: 0, type: "axis", pad: 0, axis: "leftx", value: 0.5 },
+  { t: 0, type: "key", key: "Up", pressed: true },
+  { t: 0, type: "button", pad: 0, button: "a", pressed: false },
+];
+
+/** Run a server with `args`, replay {@linkcode EVERY_KIND} into it; returns its stdout lines. */
+async function filteredOutput(args: string[]): Promise<string[]> {
+  const file = await writeReplay(EVERY_KIND);
+  try {
+    await using server = spawnEntrypoint("server.ts", [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-auth",
+      ...args,
+    ]);
+    const listening = await server.stdout.waitFor((l) => /listening/.test(l), {
+      timeoutMs: 15000,
+      what: "listening",
+    });
+    const port = /"port":(\d+)|:(\d+) \(/.exec(listening.text)!.slice(1).find(Boolean)!;
+    const client = spawnEntrypoint("client.ts", [
+      "--port",
+      port,
+      "--name",
+      "f",
+      "--replay",
+      file,
+    ]);
+    assert.equal((await client.exit()).code, 0, client.stderr.text);
+    await server.stdout.waitFor((l) => /disconnect/.test(l), { what: "the disconnect" });
+    return server.stdout.lines;
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test("server --quiet shows connect and disconnect only; --only buttons,keys those kinds", async () => {
+  const quiet = await filteredOutput(["--quiet"]);
+  assert.equal(quiet.length, 3, quiet.join("\n"));
+  assert.match(quiet[0]!, /^listening on 127\.0\.0\.1:\d+ /);
+  assert.match(quiet[1]!, /^f connected from 127\.0\.0\.1:\d+$/);
+  assert.match(quiet[2]!, /^f disconnected \(/);
+
+  const only = await filteredOutput(["--json", "--only", "buttons,keys"]);
+  const types = only.map((l) => JSON.parse(l).type);
+  assert.deepEqual(types.slice(0, 2), ["listening", "connect"]);
+  assert.equal(types.at(-1), "disconnect");
+  assert.deepEqual(new Set(types.slice(2, -1)), new Set(["button", "key"]), only.join("\n"));
+  assert.ok(only.some((l) => l.includes('"key":"Up","scancode":"Up","pressed":true')));
+  assert.ok(only.some((l) => l.includes('"button":"a","pressed":false')));
+
+  assertOneLine(
+    await runServer(["--only", "buttons,sticks"]),
+    2,
+    /^padlink-server: --only: unknown kind 'sticks'; the kinds are buttons, axes, keys, pads$/,
+  );
+});

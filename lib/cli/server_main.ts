@@ -12,6 +12,7 @@ import { defaultConfigDir } from "../trust/config_dir.ts";
 import { loadOrCreateToken, TokenStoreError } from "../trust/token_store.ts";
 import { pairingPort, PairingServer } from "../trust/pairing.ts";
 import { DEFAULT_OUTPUT_QUEUE, StreamOutput } from "../outputs/stream_output.ts";
+import { type EventKind, FilteredOutput } from "../outputs/event_filter.ts";
 import { bracketHost, formatHostPort } from "../net/host_port.ts";
 import { isLoopbackHost } from "../outputs/web/access.ts";
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, WebOutput } from "../outputs/web/web_output.ts";
@@ -55,6 +56,7 @@ import {
   startNats,
 } from "./nats.ts";
 import { clientCommand, networkAddresses, reachableLine } from "./connect_hint.ts";
+import { parseOutputFilter } from "./output_filter.ts";
 
 const PROGRAM = "padlink-server";
 
@@ -68,6 +70,9 @@ Options:
   --host ADDR         interface to listen on (default 0.0.0.0, all IPv4 interfaces)
   --port N            TCP port, 0 = any free port (default ${DEFAULT_PORT})
   --json              write JSON lines on stdout (messages go to stderr)
+  --quiet             show only connects and disconnects on stdout
+  --only KINDS        show only these kinds of input on stdout, with connects and
+                      disconnects: buttons, axes, keys, pads (for example buttons,keys)
   --output-queue N    events held for a stdout reader that falls behind; past N they are
                       dropped and a gap line says how many (default ${DEFAULT_OUTPUT_QUEUE})
   --token T           token clients must prove (default: PADLINK_TOKEN, else the one kept
@@ -126,6 +131,8 @@ export interface ServerCliOptions {
   web: { hostname: string; port: number } | null;
   /** `--dsu` and `--dsu-slots`, or null. */
   dsu: DsuCliOptions | null;
+  /** `--quiet` / `--only`: the input kinds stdout shows, or null for all. */
+  showOnly: EventKind[] | null;
   /** `--output-queue`: events held for a slow stdout reader before dropping. */
   outputQueue: number;
   /** `--commands`: read feedback commands from stdin. */
@@ -167,6 +174,8 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     dsu: { type: "string" },
     "dsu-slots": { type: "string" },
     "output-queue": { type: "string" },
+    quiet: { type: "boolean" },
+    only: { type: "string" },
     commands: { type: "boolean" },
     ...NATS_FLAGS,
     help: { type: "boolean", short: "h" },
@@ -246,6 +255,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
       ? DEFAULT_MAX_CLIENTS
       : parseInteger(values["max-clients"], "--max-clients", 1, 100000),
     commands: values.commands ?? false,
+    showOnly: parseOutputFilter(values.quiet ?? false, values.only),
     outputQueue: values["output-queue"] === undefined
       ? DEFAULT_OUTPUT_QUEUE
       : parseInteger(values["output-queue"], "--output-queue", 1, 10_000_000),
@@ -377,7 +387,8 @@ export async function serverMain(args: string[]): Promise<number> {
     }
     throw error;
   }
-  server.addOutput(out); // First, so `listening` is its first line.
+  // First, so `listening` is its first line.
+  server.addOutput(options.showOnly ? new FilteredOutput(out, options.showOnly) : out);
   if (dsu) {
     server.addOutput(dsu);
     const { hostname, port } = dsu.addr;

@@ -11,6 +11,7 @@
  */
 
 export * from "./delivery_queue.ts";
+export * from "./event_filter.ts";
 export * from "./format.ts";
 export * from "./dsu/mod.ts";
 // NATS (`nats/mod.ts`) loads the NATS client library, so only its
