@@ -200,3 +200,22 @@ Deno.test("padlink-client retries a rate-limited refusal with backoff instead of
     await Deno.remove(replay);
   }
 });
+
+Deno.test("padlink-server warns when its private key file can be read by others", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "padlink-keymode-" });
+  try {
+    {
+      await using first = await startServer(["--tls", "--config-dir", dir]);
+      assert.ok(!first.stderr.text.includes("WARNING"), first.stderr.text);
+    }
+    await Deno.chmod(`${dir}/server-key.pem`, 0o644);
+    await using server = await startServer(["--tls", "--config-dir", dir]);
+    const line = await server.stderr.waitFor((l) => l.includes("WARNING"), { what: "the warning" });
+    assert.match(
+      line.text,
+      /^padlink-server: WARNING: the private key .*server-key\.pem can be read by every user on this machine \(mode 644\); .*chmod 600/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -265,8 +265,36 @@ Deno.test("tls: a plaintext client to a TLS server is refused and told about --t
     server.token!,
   ]);
   assert.equal(code, 1);
-  assert.match(refusal(client), /pass --tls/);
+  assert.match(
+    refusal(client),
+    /speaks TLS \(it answered plain text with a TLS record\).*pass --tls/,
+  );
   assert.equal(connects(server), 0);
+});
+
+Deno.test("tls: a plaintext client to a server that merely stalls is not told it may use TLS", async () => {
+  // A server that accepts and then says nothing: stopped, or overloaded.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const { client, code } = await runClient([
+      "--port",
+      String((listener.addr as Deno.NetAddr).port),
+      "--name",
+      "bob",
+    ]);
+    assert.equal(code, 1);
+    const line = refusal(client);
+    assert.match(line, /sent no greeting within 5000 ms, so it is stalled or overloaded/);
+    assert.doesNotMatch(line, /may use TLS|pass --tls/);
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of held) conn.close();
+  }
 });
 
 Deno.test("tls: a TLS client to a plaintext server is refused: the server does not use TLS", async () => {

@@ -300,6 +300,7 @@ export async function serverMain(args: string[]): Promise<number> {
       printError(PROGRAM, (error as Error).message);
       return error instanceof certificates.CertificateError ? EXIT_FAILURE : EXIT_USAGE;
     }
+    if (identity.keyWarning) printError(PROGRAM, identity.keyWarning);
   }
   // Bound before the server listens, so its record follows `listening` directly.
   const dsu = options.dsu

@@ -12,7 +12,7 @@ import { computeProof, newNonce, tokenKey, verifyProof } from "../trust/auth.ts"
 import { FramedConnection, isDisconnectError } from "../net/connection.ts";
 import { Deadline, withDeadline } from "../net/deadline.ts";
 import { type LivenessPeer, LivenessTicker } from "../net/liveness.ts";
-import { FrameError } from "../wire/frame.ts";
+import { FrameError, OversizeFrameError } from "../wire/frame.ts";
 import type { InputEvent } from "../input/model.ts";
 import { type ClientTlsOptions, TlsUpgradeError, upgradeClient } from "../trust/tls.ts";
 import {
@@ -53,6 +53,7 @@ export type ConnectFailure =
   | "closed"
   | "tls-untrusted"
   | "not-tls"
+  | "uses-tls"
   | "tls-failed"
   | "rate-limited";
 
@@ -207,9 +208,23 @@ export class PadlinkConnection {
     reading.then(() => inbox.end(null), (error) => inbox.end(error));
     const handshakeDeadline = new Deadline(timeoutMs, () => inbox.timeout());
     try {
+      // Plain text: a TLS server says nothing until it hears a ClientHello,
+      // just like a stalled server. After a short silence, send bytes that a
+      // padlink server ignores (empty frames) and a TLS server answers with
+      // an alert, so the two can be told apart.
+      const probe = options.tls ? null : new Deadline(
+        Math.min(TLS_PROBE_AFTER_MS, timeoutMs / 2),
+        () => {
+          try {
+            link.send(TLS_PROBE);
+          } catch {
+            // The connection is already gone; the inbox reports it.
+          }
+        },
+      );
       const first = await inbox.next(where).catch((error) => {
-        throw options.tls ? error : suggestTls(error);
-      });
+        throw options.tls ? error : explainNoGreeting(error, where, timeoutMs);
+      }).finally(() => probe?.cancel());
       const hello = decodeHelloOrExplain(first, where);
       if (hello.version !== PROTOCOL_VERSION) {
         throw new ConnectError(
@@ -491,12 +506,38 @@ function refusalError(code: number, reason: string, where: string): ConnectError
   }
 }
 
-/** No greeting from the server: a TLS server waits for a TLS client to speak first. */
-function suggestTls(error: unknown): unknown {
-  if (error instanceof ConnectError && (error.kind === "closed" || error.kind === "timeout")) {
+/** Silence after which a plain-text client probes whether the server speaks TLS, in ms. */
+const TLS_PROBE_AFTER_MS = 500;
+
+/**
+ * The probe: three empty padlink frames (heartbeats), which a padlink server
+ * ignores, and which a TLS server cannot read as a record (content type 0),
+ * so it answers with an alert.
+ */
+const TLS_PROBE = new Uint8Array(6);
+
+/** Whether a frame length prefix is really the start of a TLS record: alert (0x15) or handshake (0x16), version 3.x. */
+function isTlsRecordStart(length: number): boolean {
+  return length === 0x1503 || length === 0x1603;
+}
+
+/**
+ * No greeting from the server: say which of the two it was. A TLS server
+ * answered the probe with a TLS record; a server that said nothing at all
+ * within the time is stalled or overloaded, and is not called a TLS server.
+ */
+function explainNoGreeting(error: unknown, where: string, timeoutMs: number): unknown {
+  if (error instanceof OversizeFrameError && isTlsRecordStart(error.length)) {
     return new ConnectError(
-      error.kind,
-      `${error.message}; the server sent no greeting, so it may use TLS: if it was started with --tls, pass --tls to the client`,
+      "uses-tls",
+      `the server at ${where} speaks TLS (it answered plain text with a TLS record): it was started with --tls, so pass --tls to the client`,
+      { cause: error },
+    );
+  }
+  if (error instanceof ConnectError && error.kind === "timeout") {
+    return new ConnectError(
+      "timeout",
+      `${error.message}: it accepted the connection but sent no greeting within ${timeoutMs} ms, so it is stalled or overloaded (a padlink server greets at once, and a TLS server would have answered)`,
       { cause: error },
     );
   }

@@ -63,3 +63,20 @@ Deno.test("loadOwnIdentity names the flag of a missing or empty file", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadOwnIdentity and loadOrCreateServerIdentity warn about a key others can read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "padlink-keymode-" });
+  try {
+    const identity = await loadOrCreateServerIdentity(dir);
+    assert.equal(identity.keyWarning, undefined, "a generated key is 0600");
+    const keyFile = `${dir}/${SERVER_FILES.key}`;
+    await Deno.chmod(keyFile, 0o644);
+    const again = await loadOrCreateServerIdentity(dir);
+    assert.match(again.keyWarning ?? "", /can be read by every user .*mode 644.*chmod 600/);
+    await Deno.chmod(keyFile, 0o640);
+    const own = await loadOwnIdentity(`${dir}/${SERVER_FILES.cert}`, keyFile);
+    assert.match(own.keyWarning ?? "", /can be read by its group \(mode 640\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
