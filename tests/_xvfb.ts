@@ -117,34 +117,95 @@ export function findWindow(display: XDisplay, title: string): Promise<string> {
  * xdotool has no windowclose and Xvfb runs no window manager).
  */
 export function closeWindow(display: XDisplay, window: string): void {
-  const x11 = Deno.dlopen("libX11.so.6", {
-    XOpenDisplay: { parameters: ["buffer"], result: "pointer" },
-    XInternAtom: { parameters: ["pointer", "buffer", "i32"], result: "u64" },
-    XSendEvent: { parameters: ["pointer", "u64", "i32", "i64", "buffer"], result: "i32" },
-    XFlush: { parameters: ["pointer"], result: "i32" },
-    XCloseDisplay: { parameters: ["pointer"], result: "i32" },
-  });
   const text = (value: string) => new TextEncoder().encode(`${value}\0`);
+  withX11(display, (x11, dpy) => {
+    // XClientMessageEvent (Xlib.h) in a 192-byte XEvent, 64-bit layout.
+    const event = new Uint8Array(192);
+    const view = new DataView(event.buffer);
+    const id = BigInt(window);
+    view.setInt32(0, 33, true); // type = ClientMessage
+    view.setInt32(16, 1, true); // send_event
+    view.setBigUint64(32, id, true); // window
+    view.setBigUint64(40, x11.XInternAtom(dpy, text("WM_PROTOCOLS"), 0), true);
+    view.setInt32(48, 32, true); // format: data.l
+    view.setBigUint64(56, x11.XInternAtom(dpy, text("WM_DELETE_WINDOW"), 0), true);
+    if (x11.XSendEvent(dpy, id, 0, 0n, event) === 0) throw new Error("XSendEvent failed");
+    x11.XFlush(dpy);
+  });
+}
+
+/** The libX11 functions the helpers below call (Xlib.h). */
+const X11_TEST_SYMBOLS = {
+  XOpenDisplay: { parameters: ["buffer"], result: "pointer" },
+  XCloseDisplay: { parameters: ["pointer"], result: "i32" },
+  XFlush: { parameters: ["pointer"], result: "i32" },
+  XSync: { parameters: ["pointer", "i32"], result: "i32" },
+  XDestroyWindow: { parameters: ["pointer", "u64"], result: "i32" },
+  XInternAtom: { parameters: ["pointer", "buffer", "i32"], result: "u64" },
+  XSendEvent: { parameters: ["pointer", "u64", "i32", "i64", "buffer"], result: "i32" },
+  // XImage *XGetImage(Display *, Drawable, int x, int y, unsigned w, unsigned h, unsigned long plane_mask, int format)
+  XGetImage: {
+    parameters: ["pointer", "u64", "i32", "i32", "u32", "u32", "u64", "i32"],
+    result: "pointer",
+  },
+  XGetPixel: { parameters: ["pointer", "i32", "i32"], result: "u64" },
+  XDestroyImage: { parameters: ["pointer"], result: "i32" },
+} as const;
+
+/** Open `display` with libX11 for the length of `body`. */
+function withX11<T>(
+  display: XDisplay,
+  body: (
+    x11: Deno.DynamicLibrary<typeof X11_TEST_SYMBOLS>["symbols"],
+    dpy: Deno.PointerObject,
+  ) => T,
+): T {
+  const x11 = Deno.dlopen("libX11.so.6", X11_TEST_SYMBOLS);
   try {
-    const dpy = x11.symbols.XOpenDisplay(text(display.name));
+    const dpy = x11.symbols.XOpenDisplay(new TextEncoder().encode(`${display.name}\0`));
     if (dpy === null) throw new Error(`XOpenDisplay(${display.name}) failed`);
     try {
-      // XClientMessageEvent (Xlib.h) in a 192-byte XEvent, 64-bit layout.
-      const event = new Uint8Array(192);
-      const view = new DataView(event.buffer);
-      const id = BigInt(window);
-      view.setInt32(0, 33, true); // type = ClientMessage
-      view.setInt32(16, 1, true); // send_event
-      view.setBigUint64(32, id, true); // window
-      view.setBigUint64(40, x11.symbols.XInternAtom(dpy, text("WM_PROTOCOLS"), 0), true);
-      view.setInt32(48, 32, true); // format: data.l
-      view.setBigUint64(56, x11.symbols.XInternAtom(dpy, text("WM_DELETE_WINDOW"), 0), true);
-      if (x11.symbols.XSendEvent(dpy, id, 0, 0n, event) === 0) throw new Error("XSendEvent failed");
-      x11.symbols.XFlush(dpy);
+      return body(x11.symbols, dpy);
     } finally {
       x11.symbols.XCloseDisplay(dpy);
     }
   } finally {
     x11.close();
   }
+}
+
+/**
+ * The colour the X server holds for one pixel of a window (XGetImage), as
+ * [r, g, b]: what the user sees there, with no window manager in between.
+ */
+export function windowPixel(
+  display: XDisplay,
+  window: string,
+  x: number,
+  y: number,
+): [number, number, number] {
+  return withX11(display, (x11, dpy) => {
+    // X.h: ZPixmap = 2; AllPlanes = ~0.
+    const image = x11.XGetImage(dpy, BigInt(window), x, y, 1, 1, 0xffffffffffffffffn, 2);
+    if (image === null) throw new Error(`XGetImage of window ${window} at ${x},${y} failed`);
+    try {
+      // Xvfb's 24-bit TrueColor visual: 0xRRGGBB.
+      const pixel = Number(x11.XGetPixel(image, 0, 0));
+      return [(pixel >> 16) & 0xff, (pixel >> 8) & 0xff, pixel & 0xff];
+    } finally {
+      x11.XDestroyImage(image);
+    }
+  });
+}
+
+/**
+ * Destroy a window from another X client (XDestroyWindow), as `xdotool
+ * windowclose` does: its owner then gets DestroyNotify, and BadWindow for
+ * anything it still does with it.
+ */
+export function destroyWindow(display: XDisplay, window: string): void {
+  withX11(display, (x11, dpy) => {
+    x11.XDestroyWindow(dpy, BigInt(window));
+    x11.XSync(dpy, 0);
+  });
 }

@@ -48,7 +48,7 @@ Deno.test("SdlInput window shows setTitle and reports its closing through onQuit
     input.setTitle("padlink — connected to example:7000");
     assert.equal(await findWindow(display, "connected to example:7000"), window);
 
-    const quit = new Promise<void>((resolve) => input.onQuit = resolve);
+    const quit = new Promise<void>((resolve) => input.onQuit = () => resolve());
     closeWindow(display, window);
     await withDeadline(quit, WAIT_MS, () => {
       throw new Error("onQuit was not called");

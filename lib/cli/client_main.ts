@@ -28,7 +28,14 @@ import {
 } from "./client_feedback.ts";
 import { mappingsProblem } from "../sdl2/mappings.ts";
 import { DEFAULT_PORT, normalizeClientName, validateClientName } from "../wire/names.ts";
-import { DeviceError, type DeviceModeOptions, openDevices, runDevices } from "./devices.ts";
+import {
+  DeviceError,
+  type DeviceModeOptions,
+  listDevices,
+  openDevices,
+  runDevices,
+  windowTitle,
+} from "./devices.ts";
 import {
   EXIT_FAILURE,
   EXIT_USAGE,
@@ -70,6 +77,9 @@ Options:
   --deadzone D        stick deadzone, 0 turns it off (default 0.05)
   --rate HZ           most stick/trigger updates per axis per second (default 1000)
   --mappings FILE     load an SDL gamecontrollerdb mappings file
+  --list              list every controller SDL sees (index, name, type, GUID, mapping)
+                      and exit; with --virtual FILE, the file's pads are attached as
+                      SDL virtual controllers first
   --no-reconnect      exit when the connection is lost instead of reconnecting
   --json              write JSON lines on stdout: connected, reconnecting, and the
                       rumble, trigger_rumble and led feedback applied to each pad
@@ -100,6 +110,8 @@ export interface ClientCliOptions {
   deadzone: number;
   rateHz: number;
   mappings?: string;
+  /** `--list`: list controllers and exit. */
+  list: boolean;
   reconnect: boolean;
   /** `--json`: JSON lines on stdout for connection changes and feedback. */
   json: boolean;
@@ -165,6 +177,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     deadzone: { type: "string" },
     rate: { type: "string" },
     mappings: { type: "string" },
+    list: { type: "boolean" },
     "no-reconnect": { type: "boolean" },
     json: { type: "boolean" },
     tls: { type: "boolean" },
@@ -225,6 +238,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
       : parseNumber(values.deadzone, "--deadzone", 0, 0.95),
     rateHz: values.rate === undefined ? 1000 : parseNumber(values.rate, "--rate", 1, 10000),
     mappings: values.mappings,
+    list: values.list ?? false,
     reconnect: !values["no-reconnect"],
     json: values.json ?? false,
     tls: Boolean(values.tls || values.ca !== undefined || values.repair),
@@ -293,6 +307,17 @@ export async function clientMain(args: string[]): Promise<number> {
   });
   if ("exitStatus" in commandLine) return commandLine.exitStatus;
   const options = commandLine.options;
+  if (options.list) {
+    try {
+      return await listDevices({ mappings: options.mappings, virtual });
+    } catch (error) {
+      if (error instanceof DeviceError) {
+        printError(PROGRAM, error.message);
+        return EXIT_FAILURE;
+      }
+      throw error;
+    }
+  }
   const status = (message: string) => printError(PROGRAM, message);
   const where = `${options.host}:${options.port}`;
   let tls: ClientTlsOptions | undefined;
@@ -336,6 +361,13 @@ export async function clientMain(args: string[]): Promise<number> {
     }
   }
   const jsonLine = deviceOptions.jsonLine ?? (() => {});
+  const setTitle = (title: string) => {
+    try {
+      input?.setTitle(title);
+    } catch {
+      // The window is already closed: its title no longer matters.
+    }
+  };
   const reportFeedback = (report: FeedbackReport) => jsonLine(formatFeedbackJson(report));
   if (input) input.onFeedback = reportFeedback;
   const forwarder: Forwarder = new Forwarder({
@@ -348,6 +380,7 @@ export async function clientMain(args: string[]): Promise<number> {
     reconnect: options.reconnect,
     onStatus: status,
     onState: (state, reason) => {
+      setTitle(windowTitle(state, where, forwarder.name));
       if (state === "connected") jsonLine(formatConnectedJson(where, forwarder.name ?? ""));
       if (state === "reconnecting") {
         jsonLine(formatReconnectingJson(reason ?? "connection lost"));
@@ -356,6 +389,7 @@ export async function clientMain(args: string[]): Promise<number> {
         stopFeedbackQuietly(input);
       }
     },
+    onRetry: (delayMs) => setTitle(windowTitle("reconnecting", where, null, delayMs)),
     onFeedback: (message) => {
       const { pad, feedback } = padFeedbackOf(message);
       if (input) applyFeedbackQuietly(input, pad, feedback);

@@ -7,12 +7,14 @@
  * @module
  */
 
-import type { Forwarder, ForwarderEnd } from "../client/forwarder.ts";
+import type { Forwarder, ForwarderEnd, ForwarderState } from "../client/forwarder.ts";
 import type { InputEvent } from "../input/model.ts";
 import type { ReplayEntry } from "../replay/replay.ts";
 import { playReplay } from "../replay/replay.ts";
 import { Recorder } from "../replay/recorder.ts";
-import { Sdl2NotFoundError } from "../sdl2/library.ts";
+import { NoDisplayError, Sdl2NotFoundError } from "../sdl2/library.ts";
+import type { ControllerInfo } from "../sdl2/messages.ts";
+import { jsonString } from "../wire/safe_text.ts";
 import { SdlInput } from "../sdl2/source.ts";
 import { onStopSignal } from "./common.ts";
 import { formatVirtualFeedbackJson } from "./client_feedback.ts";
@@ -45,6 +47,43 @@ export class DeviceError extends Error {
 }
 
 /**
+ * The window title for a connection state; "padlink" stays in it so users
+ * and tests can find the window.
+ *
+ * @param state the forwarder's state
+ * @param where `host:port`
+ * @param name the name the server gave this client, once connected
+ * @param retryInMs with "reconnecting": the wait before the next attempt, if known
+ * @returns the title
+ *
+ * @example Usage
+ * ```ts
+ * import { windowTitle } from "./devices.ts";
+ * const title = windowTitle("reconnecting", "pc:7175", null, 2400);
+ * if (title !== "padlink — reconnecting to pc:7175 in 2.4 s") throw new Error(title);
+ * ```
+ */
+export function windowTitle(
+  state: ForwarderState,
+  where: string,
+  name: string | null = null,
+  retryInMs?: number,
+): string {
+  switch (state) {
+    case "connecting":
+      return `padlink — connecting to ${where}`;
+    case "connected":
+      return `padlink — connected to ${where}${name === null ? "" : ` as ${name}`}`;
+    case "reconnecting":
+      return `padlink — reconnecting to ${where}${
+        retryInMs === undefined ? "" : ` in ${(retryInMs / 1000).toFixed(1)} s`
+      }`;
+    case "closed":
+      return `padlink — disconnected from ${where}`;
+  }
+}
+
+/**
  * Open SDL. Done before connecting, so a missing SDL2 fails fast.
  *
  * @throws {DeviceError} with one line saying what to do.
@@ -56,10 +95,16 @@ export async function openDevices(options: DeviceModeOptions): Promise<SdlInput>
       deadzone: options.deadzone,
       rateHz: options.rateHz,
       mappingsFile: options.mappings,
-      title: "padlink — connecting",
+      title: windowTitle("connecting", options.where),
     });
   } catch (error) {
     if (error instanceof Sdl2NotFoundError) throw new DeviceError(error.message);
+    if (error instanceof NoDisplayError) {
+      throw new DeviceError(
+        `${error.message}; run with --no-window to forward controllers without it ` +
+          "(the keyboard is read through the window)",
+      );
+    }
     const message = error instanceof Error ? error.message : String(error);
     throw new DeviceError(message.split("\n")[0]!);
   }
@@ -92,11 +137,13 @@ export async function runDevices(
   if (options.virtual && jsonLine) {
     input.onVirtualFeedback = (report) => jsonLine(formatVirtualFeedbackJson(report));
   }
-  input.setTitle(`padlink — connected to ${options.where} as ${forwarder.name}`);
 
   let stopRequested!: () => void;
   const stop = new Promise<void>((resolve) => stopRequested = resolve);
-  input.onQuit = () => stopRequested();
+  input.onQuit = (reason) => {
+    if (reason) log(`${reason}; stopping`);
+    stopRequested();
+  };
   const removeSignals = onStopSignal(() => stopRequested());
 
   const abort = new AbortController();
@@ -169,4 +216,84 @@ async function playVirtual(
       }
     }
   }, { signal });
+}
+
+/** What `padlink-client --list` needs from the command line. */
+export interface ListOptions {
+  mappings?: string;
+  /** With `--virtual FILE`: the file's pads are attached as SDL virtual controllers first. */
+  virtual?: ReplayEntry[];
+}
+
+/**
+ * `padlink-client --list`: print every joystick SDL sees (index, name,
+ * type, GUID, whether it has a GameController mapping), or say that there
+ * is none and what to check. With `--virtual FILE`, the pads the file
+ * attaches are attached as SDL virtual controllers first, so the listing can
+ * be tried without hardware.
+ *
+ * @param options mappings to load and virtual pads to attach
+ * @param print where the lines go (stdout)
+ * @returns the exit status, 0
+ * @throws {DeviceError} when SDL cannot start
+ */
+export async function listDevices(
+  options: ListOptions,
+  print: (line: string) => void = console.log,
+): Promise<number> {
+  let input: SdlInput;
+  try {
+    input = await SdlInput.open({ window: false, mappingsFile: options.mappings });
+  } catch (error) {
+    if (error instanceof Sdl2NotFoundError) throw new DeviceError(error.message);
+    throw new DeviceError((error instanceof Error ? error.message : String(error)).split("\n")[0]!);
+  }
+  try {
+    for (const entry of options.virtual ?? []) {
+      const event = entry.event;
+      if (event.type === "pad" && event.attached) {
+        await input.attachVirtual(event.pad, event.name ?? "");
+      }
+    }
+    const controllers = await input.listControllers();
+    for (const line of describeControllers(controllers, input.sdlVersion)) print(line);
+    return 0;
+  } finally {
+    await input.close();
+  }
+}
+
+/**
+ * The lines of `padlink-client --list`. Names come from devices, so they are
+ * printed as JSON strings with every control character escaped.
+ *
+ * @param controllers what SDL enumerated
+ * @param sdlVersion the SDL version in use
+ * @returns the lines to print
+ */
+export function describeControllers(controllers: ControllerInfo[], sdlVersion: string): string[] {
+  if (controllers.length === 0) {
+    const permissions = Deno.build.os === "linux"
+      ? " check that this user may read /dev/input/event* (often: join the input group, then log in again),"
+      : "";
+    return [
+      `SDL ${sdlVersion} sees no controllers. Plug one in,${permissions} ` +
+      "or, for a joystick SDL does not know, load a mapping with --mappings gamecontrollerdb.txt",
+    ];
+  }
+  const lines = [`SDL ${sdlVersion} sees ${controllers.length} controller(s):`];
+  for (const c of controllers) {
+    lines.push(
+      `  ${c.index}  ${jsonString(c.name)}  type: ${c.type}  guid: ${c.guid}  mapping: ${
+        c.mapped ? "yes" : "no"
+      }`,
+    );
+  }
+  if (controllers.some((c) => !c.mapped)) {
+    lines.push(
+      "Controllers without a mapping are ignored; add one with --mappings gamecontrollerdb.txt " +
+        "(a line starting with the GUID above)",
+    );
+  }
+  return lines;
 }

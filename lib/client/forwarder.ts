@@ -24,10 +24,16 @@ export interface ForwarderOptions extends ConnectOptions {
   onStatus?: (message: string) => void;
   /**
    * Connection state changes, for a window title or `--json` lines; with
-   * "reconnecting", why the connection was lost.
+   * "reconnecting", why the connection was lost. "connecting" comes before
+   * each reconnect attempt.
    */
-  onState?: (state: "connected" | "reconnecting" | "closed", reason?: string) => void;
+  onState?: (state: ForwarderState, reason?: string) => void;
+  /** Called before each wait between reconnect attempts, with the wait in ms. */
+  onRetry?: (delayMs: number) => void;
 }
+
+/** Where a {@linkcode Forwarder}'s connection stands. */
+export type ForwarderState = "connecting" | "connected" | "reconnecting" | "closed";
 
 /** Why a forwarder stopped. */
 export interface ForwarderEnd {
@@ -149,8 +155,11 @@ export class Forwarder {
     const initial = this.#options.backoffInitialMs ?? 100;
     const max = this.#options.backoffMaxMs ?? 5000;
     for (let attempt = 0; !this.#stopping; attempt++) {
-      await this.#wait(backoffDelay(attempt, initial, max));
+      const delay = backoffDelay(attempt, initial, max);
+      this.#options.onRetry?.(delay);
+      await this.#wait(delay);
       if (this.#stopping) return;
+      this.#options.onState?.("connecting");
       try {
         const connection = await PadlinkConnection.open(this.#options);
         if (this.#stopping) {

@@ -275,6 +275,20 @@ export class InputState {
     return this.#pads.has(pad);
   }
 
+  /**
+   * What pad `pad` holds now, for display: its pressed buttons and its
+   * non-zero axes. The collections are live; do not change them.
+   *
+   * @returns undefined when the pad is not attached
+   */
+  padState(
+    pad: number,
+  ):
+    | { readonly buttons: ReadonlySet<ButtonName>; readonly axes: ReadonlyMap<AxisName, number> }
+    | undefined {
+    return this.#pads.get(pad);
+  }
+
   /** The attached pad numbers, in ascending order. */
   pads(): number[] {
     return [...this.#pads.keys()].sort((a, b) => a - b);

@@ -27,6 +27,8 @@ export const SDL_INIT_EVENTS = 0x00004000;
 export const SDL_QUIT = 0x100;
 /** SDL_events.h `SDL_WINDOWEVENT`: window state change. */
 export const SDL_WINDOWEVENT = 0x200;
+/** SDL_events.h `SDL_SYSWMEVENT`: a raw window-system event (only when enabled with `SDL_EventState`). */
+export const SDL_SYSWMEVENT = 0x201;
 /** SDL_events.h `SDL_KEYDOWN`. */
 export const SDL_KEYDOWN = 0x300;
 /** SDL_events.h `SDL_KEYUP`. */
@@ -88,6 +90,30 @@ export const SDL_JOYSTICK_AXIS_MIN = -32768;
 
 // ---- SDL_gamecontroller.h ----
 
+/**
+ * SDL_gamecontroller.h `SDL_GameControllerType`, by value (SDL 2.26), as
+ * `padlink-client --list` names them.
+ */
+export const SDL_CONTROLLER_TYPE_NAMES = [
+  "unknown", // SDL_CONTROLLER_TYPE_UNKNOWN
+  "Xbox 360", // SDL_CONTROLLER_TYPE_XBOX360
+  "Xbox One", // SDL_CONTROLLER_TYPE_XBOXONE
+  "PS3", // SDL_CONTROLLER_TYPE_PS3
+  "PS4", // SDL_CONTROLLER_TYPE_PS4
+  "Nintendo Switch Pro", // SDL_CONTROLLER_TYPE_NINTENDO_SWITCH_PRO
+  "virtual", // SDL_CONTROLLER_TYPE_VIRTUAL
+  "PS5", // SDL_CONTROLLER_TYPE_PS5
+  "Amazon Luna", // SDL_CONTROLLER_TYPE_AMAZON_LUNA
+  "Google Stadia", // SDL_CONTROLLER_TYPE_GOOGLE_STADIA
+  "NVIDIA Shield", // SDL_CONTROLLER_TYPE_NVIDIA_SHIELD
+  "Joy-Con (L)", // SDL_CONTROLLER_TYPE_NINTENDO_SWITCH_JOYCON_LEFT
+  "Joy-Con (R)", // SDL_CONTROLLER_TYPE_NINTENDO_SWITCH_JOYCON_RIGHT
+  "Joy-Con pair", // SDL_CONTROLLER_TYPE_NINTENDO_SWITCH_JOYCON_PAIR
+] as const;
+
+/** SDL_render.h `SDL_RENDERER_SOFTWARE`: the renderer draws in memory, no GPU. */
+export const SDL_RENDERER_SOFTWARE = 0x00000001;
+
 /** SDL_gamecontroller.h `SDL_CONTROLLER_BUTTON_MAX`: 21 standard buttons. */
 export const SDL_CONTROLLER_BUTTON_MAX = 21;
 /** SDL_gamecontroller.h `SDL_CONTROLLER_AXIS_MAX`: 6 standard axes. */
@@ -97,6 +123,11 @@ export const SDL_CONTROLLER_AXIS_MAX = 6;
 
 /** SDL_events.h `SDL_CommonEvent`: fields every event starts with. */
 export const COMMON_EVENT = { type: 0, timestamp: 4 } as const;
+
+/** SDL_events.h `SDL_SysWMEvent` field offsets. */
+export const SYSWM_EVENT = {
+  msg: 8, // SDL_SysWMmsg *, after type and timestamp
+} as const;
 
 /** SDL_events.h `SDL_WindowEvent` field offsets. */
 export const WINDOW_EVENT = {
@@ -253,6 +284,14 @@ export interface JoystickDeviceEvent {
   which: number;
 }
 
+/** `SDL_SYSWMEVENT`: a window-system event, for the X11 watch. */
+export interface SysWmEvent {
+  kind: "syswm";
+  timestamp: number;
+  /** The address of the `SDL_SysWMmsg`, valid until the next `SDL_PollEvent`. */
+  msg: bigint;
+}
+
 /** Any event type padlink does not use, with its raw `SDL_EventType`. */
 export interface OtherEvent {
   kind: "other";
@@ -269,6 +308,7 @@ export type SdlEvent =
   | ControllerButtonEvent
   | ControllerDeviceEvent
   | JoystickDeviceEvent
+  | SysWmEvent
   | OtherEvent;
 
 /**
@@ -360,6 +400,8 @@ export function decodeEvent(event: Uint8Array): SdlEvent {
         change: type === SDL_JOYDEVICEADDED ? "added" : "removed",
         which: view.getInt32(DEVICE_EVENT.which, true),
       };
+    case SDL_SYSWMEVENT:
+      return { kind: "syswm", timestamp, msg: view.getBigUint64(SYSWM_EVENT.msg, true) };
     default:
       return { kind: "other", timestamp, type };
   }

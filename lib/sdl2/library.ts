@@ -4,8 +4,8 @@
  * {@linkcode loadSdl2}.
  *
  * Signatures follow SDL 2.26's headers (SDL.h, SDL_events.h, SDL_joystick.h,
- * SDL_gamecontroller.h, SDL_keyboard.h, SDL_video.h, SDL_rwops.h,
- * SDL_hints.h, SDL_error.h, SDL_version.h). None of them is `nonblocking`:
+ * SDL_gamecontroller.h, SDL_keyboard.h, SDL_video.h, SDL_render.h,
+ * SDL_syswm.h, SDL_rwops.h, SDL_hints.h, SDL_error.h, SDL_version.h). None of them is `nonblocking`:
  * SDL's event functions must run on the thread that initialised SDL.
  *
  * @module
@@ -16,6 +16,7 @@ export const SDL2_SYMBOLS = {
   // SDL.h
   SDL_Init: { parameters: ["u32"], result: "i32" },
   SDL_Quit: { parameters: [], result: "void" },
+  SDL_QuitSubSystem: { parameters: ["u32"], result: "void" },
   SDL_WasInit: { parameters: ["u32"], result: "u32" },
   // SDL_version.h: void SDL_GetVersion(SDL_version *ver), SDL_version = 3 × Uint8
   SDL_GetVersion: { parameters: ["buffer"], result: "void" },
@@ -93,6 +94,8 @@ export const SDL2_SYMBOLS = {
   SDL_GameControllerHasRumble: { parameters: ["pointer"], result: "i32", optional: true },
   SDL_GameControllerHasRumbleTriggers: { parameters: ["pointer"], result: "i32", optional: true },
   SDL_GameControllerHasLED: { parameters: ["pointer"], result: "i32", optional: true },
+  // SDL_GameControllerType SDL_GameControllerTypeForIndex(int joystick_index), SDL >= 2.0.12
+  SDL_GameControllerTypeForIndex: { parameters: ["i32"], result: "i32", optional: true },
   // SDL_rwops.h: SDL_RWops *SDL_RWFromFile(const char *file, const char *mode)
   SDL_RWFromFile: { parameters: ["buffer", "buffer"], result: "pointer" },
   // SDL_keyboard.h
@@ -108,10 +111,23 @@ export const SDL2_SYMBOLS = {
   SDL_DestroyWindow: { parameters: ["pointer"], result: "void" },
   SDL_SetWindowTitle: { parameters: ["pointer", "buffer"], result: "void" },
   SDL_GetWindowID: { parameters: ["pointer"], result: "u32" },
-  SDL_GetWindowSurface: { parameters: ["pointer"], result: "pointer" },
-  SDL_UpdateWindowSurface: { parameters: ["pointer"], result: "i32" },
-  // SDL_surface.h: int SDL_FillRect(SDL_Surface *dst, const SDL_Rect *rect, Uint32 color)
-  SDL_FillRect: { parameters: ["pointer", "pointer", "u32"], result: "i32" },
+  // const char *SDL_GetCurrentVideoDriver(void)
+  SDL_GetCurrentVideoDriver: { parameters: [], result: "pointer" },
+  // SDL_syswm.h: SDL_bool SDL_GetWindowWMInfo(SDL_Window *window, SDL_SysWMinfo *info)
+  SDL_GetWindowWMInfo: { parameters: ["pointer", "buffer"], result: "i32" },
+  // SDL_events.h: Uint8 SDL_EventState(Uint32 type, int state)
+  SDL_EventState: { parameters: ["u32", "i32"], result: "u8" },
+  // SDL_render.h: SDL_Renderer *SDL_CreateRenderer(SDL_Window *window, int index, Uint32 flags)
+  SDL_CreateRenderer: { parameters: ["pointer", "i32", "u32"], result: "pointer" },
+  SDL_DestroyRenderer: { parameters: ["pointer"], result: "void" },
+  // int SDL_SetRenderDrawColor(SDL_Renderer *, Uint8 r, Uint8 g, Uint8 b, Uint8 a)
+  SDL_SetRenderDrawColor: { parameters: ["pointer", "u8", "u8", "u8", "u8"], result: "i32" },
+  // int SDL_RenderFillRect(SDL_Renderer *, const SDL_Rect *), SDL_Rect = 4 × int
+  SDL_RenderFillRect: { parameters: ["pointer", "buffer"], result: "i32" },
+  SDL_RenderDrawRect: { parameters: ["pointer", "buffer"], result: "i32" },
+  // int SDL_RenderDrawPoints(SDL_Renderer *, const SDL_Point *points, int count), SDL_Point = 2 × int
+  SDL_RenderDrawPoints: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
+  SDL_RenderPresent: { parameters: ["pointer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded SDL2 library. */
@@ -135,6 +151,23 @@ export class Sdl2NotFoundError extends Error {
     super(message);
     this.name = "Sdl2NotFoundError";
     this.attempts = attempts;
+  }
+}
+
+/**
+ * Thrown when the window was asked for but there is no display to show it
+ * on: SDL would fall back to its offscreen driver, leaving a client with no
+ * window and no keyboard.
+ */
+export class NoDisplayError extends Error {
+  /**
+   * Create the error.
+   *
+   * @param message one line saying why there is no display
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "NoDisplayError";
   }
 }
 

@@ -39,6 +39,20 @@ export interface WorkerInit {
   libraryPath?: string;
 }
 
+/** One joystick as SDL enumerates it, for `padlink-client --list`. */
+export interface ControllerInfo {
+  /** SDL's device index. */
+  index: number;
+  /** The name SDL reports ("" when it has none). */
+  name: string;
+  /** The controller type SDL guesses from its ids, e.g. "Xbox One", "PS5", "virtual". */
+  type: string;
+  /** The joystick GUID as 32 hex digits, the key of gamecontrollerdb.txt lines. */
+  guid: string;
+  /** Whether SDL has a GameController mapping for it (without one it is ignored). */
+  mapped: boolean;
+}
+
 /** A command for the running worker. */
 export type WorkerCommand =
   | { op: "title"; text: string }
@@ -56,6 +70,7 @@ export type WorkerCommand =
   | { op: "virtualButton"; id: number; button: number; pressed: boolean }
   | { op: "virtualAxis"; id: number; axis: number; value: number }
   | { op: "pushKey"; key: string; scancode: string; pressed: boolean }
+  | { op: "list"; reply: number }
   | { op: "close" };
 
 /** A message from the worker. */
@@ -71,7 +86,7 @@ export type WorkerReport =
     reason?: FeedbackStopReason;
   }
   | { type: "virtualFeedback"; id: number; feedback: VirtualFeedback; at: number }
-  | { type: "quit" }
-  | { type: "reply"; reply: number; error?: string }
+  | { type: "quit"; reason?: string }
+  | { type: "reply"; reply: number; error?: string; controllers?: ControllerInfo[] }
   | { type: "error"; message: string }
   | { type: "closed" };

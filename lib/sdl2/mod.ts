@@ -22,9 +22,11 @@ export {
   type VirtualIds,
 } from "./source.ts";
 export type { FeedbackStopReason, VirtualFeedback } from "./messages.ts";
+export type { ControllerInfo } from "./messages.ts";
 export {
   loadSdl2,
   type LoadSdl2Options,
+  NoDisplayError,
   type Sdl2,
   SDL2_ENV,
   SDL2_SYMBOLS,

@@ -26,11 +26,12 @@ import {
   type InputEvent,
 } from "../input/model.ts";
 import { withDeadline } from "../net/deadline.ts";
-import { Sdl2NotFoundError } from "./library.ts";
+import { NoDisplayError, Sdl2NotFoundError } from "./library.ts";
 import type { PadFeedback } from "../input/feedback_pacer.ts";
 import {
   CONTROL_LENGTH,
   CONTROL_POSTED,
+  type ControllerInfo,
   type FeedbackStopReason,
   type VirtualFeedback,
   type WorkerCommand,
@@ -97,7 +98,7 @@ export interface VirtualIds {
 
 /** A request waiting for the worker's reply. */
 interface Pending {
-  resolve: () => void;
+  resolve: (report: WorkerReport & { type: "reply" }) => void;
   reject: (error: Error) => void;
 }
 
@@ -131,8 +132,11 @@ export class SdlInput implements AsyncDisposable {
    * returned them, as `performance.timeOrigin + performance.now()` (ms).
    */
   onInput: (events: InputEvent[], polledAt: number) => void = () => {};
-  /** Called when the window is closed (`SDL_QUIT`). */
-  onQuit: () => void = () => {};
+  /**
+   * Called when the window is closed (`SDL_QUIT`), or is gone because the X
+   * server destroyed it or cut its connection; `reason` then says which.
+   */
+  onQuit: (reason?: string) => void = () => {};
   /**
    * Called with each feedback update the worker applied (or could not), after
    * pacing, and with each stop it made itself (`reason`).
@@ -161,6 +165,8 @@ export class SdlInput implements AsyncDisposable {
    * @returns the running source; controllers already plugged in are reported
    *   through `onInput` shortly after
    * @throws {Sdl2NotFoundError} when SDL2 cannot be loaded
+   * @throws {NoDisplayError} when the window was asked for but there is no
+   *   display to show it on
    * @throws {RangeError} for a bad deadzone or rate
    * @throws {Error} when SDL cannot start, the mappings file cannot be
    *   loaded, or another `SdlInput` is open
@@ -201,6 +207,8 @@ export class SdlInput implements AsyncDisposable {
             reject(
               report.name === "Sdl2NotFoundError"
                 ? new Sdl2NotFoundError(report.message, [])
+                : report.name === "NoDisplayError"
+                ? new NoDisplayError(report.message)
                 : new Error(report.message),
             );
           }
@@ -323,6 +331,17 @@ export class SdlInput implements AsyncDisposable {
   }
 
   /**
+   * Every joystick SDL sees now, whether or not it has a GameController
+   * mapping (only mapped ones are read as pads).
+   *
+   * @returns the joysticks in SDL's device-index order
+   */
+  async listControllers(): Promise<ControllerInfo[]> {
+    const report = await this.#request((reply) => ({ op: "list", reply }));
+    return report.controllers ?? [];
+  }
+
+  /**
    * Queue a key press or release in SDL as if typed into the window
    * (`SDL_PushEvent`), for tests and demos without a keyboard.
    *
@@ -373,9 +392,9 @@ export class SdlInput implements AsyncDisposable {
     Atomics.notify(this.#control, CONTROL_POSTED);
   }
 
-  #request(make: (reply: number) => WorkerCommand): Promise<void> {
+  #request(make: (reply: number) => WorkerCommand): Promise<WorkerReport & { type: "reply" }> {
     const reply = this.#nextReply++;
-    const done = new Promise<void>((resolve, reject) =>
+    const done = new Promise<WorkerReport & { type: "reply" }>((resolve, reject) =>
       this.#pending.set(reply, { resolve, reject })
     );
     this.#post(make(reply));
@@ -396,12 +415,12 @@ export class SdlInput implements AsyncDisposable {
         this.onVirtualFeedback({ id: report.id, feedback: report.feedback, at: report.at });
         return;
       case "quit":
-        this.onQuit();
+        this.onQuit(report.reason);
         return;
       case "reply": {
         const pending = this.#pending.get(report.reply);
         this.#pending.delete(report.reply);
-        if (report.error === undefined) pending?.resolve();
+        if (report.error === undefined) pending?.resolve(report);
         else pending?.reject(new Error(report.error));
         return;
       }

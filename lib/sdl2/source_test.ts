@@ -8,7 +8,7 @@ import {
   isTrigger,
   quantizeAxis,
 } from "../input/model.ts";
-import { Sdl2NotFoundError } from "./library.ts";
+import { NoDisplayError, Sdl2NotFoundError } from "./library.ts";
 import { SdlInput } from "./source.ts";
 import { withDeadline } from "../net/deadline.ts";
 
@@ -273,12 +273,14 @@ Deno.test("SdlInput.close is idempotent and later calls throw", async () => {
   assert.throws(() => input.setVirtualButton(7, "a", true), RangeError);
 });
 
-Deno.test("SdlInput.open says how to go on when the window cannot open", async () => {
+Deno.test("SdlInput.open throws NoDisplayError when the window cannot open", async () => {
   Deno.env.set("SDL_VIDEODRIVER", "no-such-driver");
   try {
     await assert.rejects(
       SdlInput.open({ window: true }),
-      /Could not start SDL video for the padlink window .*run without the window/,
+      (error: Error) =>
+        error instanceof NoDisplayError &&
+        /could not open the padlink window \(no-such-driver not available\)/.test(error.message),
     );
   } finally {
     Deno.env.set("SDL_VIDEODRIVER", "dummy");
@@ -372,4 +374,19 @@ Deno.test("SdlInput feedback: SDL stops a rumble at its expiry; stopFeedback and
   await seen.until("the stop on detach", () => seen.callbacks.length >= 6);
   assert.deepEqual(seen.callbacks[5]!.feedback, { type: "rumble", low: 0, high: 0 });
   assert.equal(seen.applied.at(-1)?.reason, "detach");
+});
+
+Deno.test("SdlInput.listControllers lists virtual controllers with type, GUID and mapping", async () => {
+  await using input = await SdlInput.open({ window: false });
+  const before = await input.listControllers();
+  await input.attachVirtual(1, "Listed Pad");
+  const after = await input.listControllers();
+  assert.equal(after.length, before.length + 1);
+  const listed = after.find((c) => c.name === "Listed Pad");
+  assert.ok(listed, JSON.stringify(after));
+  assert.equal(listed.type, "virtual");
+  assert.equal(listed.mapped, true);
+  assert.match(listed.guid, /^[0-9a-f]{32}$/);
+  await input.detachVirtual(1);
+  assert.equal((await input.listControllers()).length, before.length);
 });

@@ -16,17 +16,20 @@
  * @module
  */
 
-import { AXIS_NAMES, BUTTON_NAMES, isTrigger } from "../input/model.ts";
+import { AXIS_NAMES, BUTTON_NAMES, InputState, isTrigger } from "../input/model.ts";
 import {
   decodeEvent,
   encodeKeyboardEvent,
   SDL_CONTROLLER_AXIS_MAX,
   SDL_CONTROLLER_BUTTON_MAX,
+  SDL_CONTROLLER_TYPE_NAMES,
   SDL_EVENT_SIZE,
   SDL_INIT_EVENTS,
   SDL_INIT_GAMECONTROLLER,
+  SDL_INIT_JOYSTICK,
   SDL_INIT_VIDEO,
   SDL_JOYSTICK_TYPE_GAMECONTROLLER,
+  SDL_RENDERER_SOFTWARE,
   SDL_VIRTUAL_JOYSTICK_DESC_VERSION,
   SDL_WINDOW_SHOWN,
   SDL_WINDOWEVENT_EXPOSED,
@@ -36,9 +39,18 @@ import {
   VIRTUAL_RUMBLE_CALLBACK,
   VIRTUAL_SET_LED_CALLBACK,
 } from "./events.ts";
-import { cString, loadSdl2, readCString, type Sdl2, sdlError, sdlVersion } from "./library.ts";
+import {
+  cString,
+  loadSdl2,
+  NoDisplayError,
+  readCString,
+  type Sdl2,
+  sdlError,
+  sdlVersion,
+} from "./library.ts";
 import {
   CONTROL_POSTED,
+  type ControllerInfo,
   type FeedbackStopReason,
   type VirtualFeedback,
   type WorkerCommand,
@@ -48,6 +60,8 @@ import {
 import { InputPipeline } from "../input/pipeline.ts";
 import { FeedbackPacer, type PadFeedback } from "../input/feedback_pacer.ts";
 import { toHex } from "../wire/bytes.ts";
+import { padViewOps, VIEW_HEIGHT, VIEW_WIDTH } from "./pad_view.ts";
+import { X11Watch } from "./x11.ts";
 
 /** The parts of a module worker's global scope used here. */
 interface WorkerScope {
@@ -71,11 +85,23 @@ const ACTIVE_HOLD_MS = 1000;
 const IDLE_POLL_MS = 2;
 /** Poll interval with nothing open (hot-plug detection only), in ms. */
 const EMPTY_POLL_MS = 10;
-/** Window size, in pixels. */
-const WINDOW_WIDTH = 360;
-const WINDOW_HEIGHT = 80;
-/** Window fill colour: a grey that reads the same in any 32-bit RGB format. */
-const WINDOW_FILL = 0x00303030;
+/**
+ * Shortest time between two paints of the window, in ms (about 60 Hz): a
+ * stick moving at the full axis rate would otherwise repaint 1,000 times a
+ * second. Paints happen only after a change, so an idle window costs nothing.
+ */
+const PAINT_INTERVAL_MS = 16;
+/** Video drivers that show nothing a user can see (SDL_video.c bootstrap list). */
+const INVISIBLE_VIDEO_DRIVERS = new Set(["offscreen", "dummy", "evdev"]);
+/** Systems where SDL's window goes through X11 or Wayland. */
+const X11_OR_WAYLAND_SYSTEMS = new Set([
+  "linux",
+  "freebsd",
+  "openbsd",
+  "netbsd",
+  "solaris",
+  "illumos",
+]);
 
 /** A virtual controller made by `attachVirtual`. */
 interface Virtual {
@@ -104,6 +130,13 @@ class SdlLoop {
   #event = new Uint8Array(SDL_EVENT_SIZE);
   #window: Deno.PointerObject | null = null;
   #windowId = 0;
+  #renderer: Deno.PointerObject | null = null;
+  #x11: X11Watch | null = null;
+  #quitSent = false;
+  /** The pads as the window shows them; painted when `#dirty`. */
+  #shown = new InputState();
+  #dirty = false;
+  #lastPaint = -Infinity;
   #controllers = new Map<number, Deno.PointerObject>();
   #virtuals = new Map<number, Virtual>();
   #closing = false;
@@ -142,34 +175,83 @@ class SdlLoop {
     s.SDL_SetHint(cString("SDL_NO_SIGNAL_HANDLERS"), cString("1"));
     s.SDL_SetHint(cString("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS"), cString("1"));
     s.SDL_SetHint(cString("SDL_VIDEO_ALLOW_SCREENSAVER"), cString("1"));
+    // SDL_HINT_FRAMEBUFFER_ACCELERATION: the window is drawn by the software
+    // renderer straight into X11/Wayland's framebuffer; without this SDL
+    // loads OpenGL (Mesa's llvmpipe threads) only to decide not to use it.
+    s.SDL_SetHint(cString("SDL_FRAMEBUFFER_ACCELERATION"), cString("0"));
+    const requestedDriver = environment("SDL_VIDEODRIVER");
+    if (init.window && requestedDriver === undefined) this.#chooseVideoDriver();
     const flags = init.window
       ? SDL_INIT_VIDEO | SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS
       : SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS;
     if (s.SDL_Init(flags) !== 0) {
       const error = sdlError(this.#sdl);
-      throw new Error(
-        init.window
-          ? `Could not start SDL video for the padlink window (${error}); run without the window to forward controllers only`
-          : `SDL_Init failed: ${error}`,
+      if (!init.window) throw new Error(`SDL_Init failed: ${error}`);
+      const display = environment("DISPLAY") ?? environment("WAYLAND_DISPLAY");
+      throw new NoDisplayError(
+        `could not open the padlink window${display ? ` on display ${display}` : ""} (${error})`,
       );
+    }
+    if (init.window && requestedDriver === undefined) {
+      const driver = readCString(s.SDL_GetCurrentVideoDriver());
+      if (INVISIBLE_VIDEO_DRIVERS.has(driver)) {
+        throw new NoDisplayError(
+          `no display for the padlink window (SDL found only its "${driver}" video driver)`,
+        );
+      }
     }
     if (init.mappingsFile !== undefined) this.#loadMappings(init.mappingsFile);
-    if (init.window) {
-      const window = s.SDL_CreateWindow(
-        cString(init.title),
-        SDL_WINDOWPOS_UNDEFINED,
-        SDL_WINDOWPOS_UNDEFINED,
-        WINDOW_WIDTH,
-        WINDOW_HEIGHT,
-        SDL_WINDOW_SHOWN,
+    if (init.window) this.#openWindow(init.title);
+  }
+
+  /**
+   * On X11/Wayland systems, pick the video driver from the environment, so
+   * that SDL neither probes Wayland without a compositor (libwayland then
+   * prints a stray line) nor falls back to its offscreen driver.
+   *
+   * @throws {NoDisplayError} when neither DISPLAY nor WAYLAND_DISPLAY is set
+   */
+  #chooseVideoDriver(): void {
+    if (!X11_OR_WAYLAND_SYSTEMS.has(Deno.build.os)) return;
+    const x11 = environment("DISPLAY");
+    const wayland = environment("WAYLAND_DISPLAY");
+    if (x11 === undefined && wayland === undefined) {
+      throw new NoDisplayError(
+        "no display for the padlink window: neither DISPLAY nor WAYLAND_DISPLAY is set",
       );
-      if (window === null) {
-        throw new Error(`Could not open the padlink window: ${sdlError(this.#sdl)}`);
-      }
-      this.#window = window;
-      this.#windowId = s.SDL_GetWindowID(window);
-      this.#paint();
     }
+    // SDL reads SDL_VIDEODRIVER from the environment (an empty one wins over
+    // SDL_HINT_VIDEODRIVER); SDL 2.26 takes one name there, not a list.
+    if (wayland === undefined) Deno.env.set("SDL_VIDEODRIVER", "x11");
+  }
+
+  #openWindow(title: string): void {
+    const s = this.#sdl.symbols;
+    const window = s.SDL_CreateWindow(
+      cString(title),
+      SDL_WINDOWPOS_UNDEFINED,
+      SDL_WINDOWPOS_UNDEFINED,
+      VIEW_WIDTH,
+      VIEW_HEIGHT,
+      SDL_WINDOW_SHOWN,
+    );
+    if (window === null) {
+      throw new NoDisplayError(`could not open the padlink window: ${sdlError(this.#sdl)}`);
+    }
+    this.#window = window;
+    this.#windowId = s.SDL_GetWindowID(window);
+    // Software: a few rectangles need no GPU context, and draw the same everywhere.
+    this.#renderer = s.SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE);
+    if (this.#renderer === null) {
+      scope.postMessage({
+        type: "error",
+        message: `The padlink window cannot draw the pads: ${sdlError(this.#sdl)}`,
+      });
+    }
+    // After the renderer: creating it may replace the X window (SDL_RecreateWindow).
+    this.#x11 = X11Watch.open(this.#sdl, window);
+    this.#dirty = true;
+    this.#paint(performance.now());
   }
 
   #loadMappings(path: string): void {
@@ -200,10 +282,12 @@ class SdlLoop {
       }
       this.#pump();
       const now = performance.now();
+      const paintAt = this.#dirty ? this.#lastPaint + PAINT_INTERVAL_MS : Infinity;
       const wait = Math.min(
         this.#pollInterval(now),
         this.#pipeline.nextDeadline() - now,
         this.#pacer.nextDeadline() - now,
+        paintAt - now,
       );
       if (wait > 0) Atomics.wait(this.#control, CONTROL_POSTED, posted, wait);
     }
@@ -266,6 +350,9 @@ class SdlLoop {
         return;
       case "stopFeedback":
         for (const pad of [...this.#rumbling.keys()]) this.#stopFeedback(pad, command.reason);
+        return;
+      case "list":
+        scope.postMessage({ type: "reply", reply: command.reply, controllers: this.#list() });
         return;
       case "close":
         this.#closing = true;
@@ -444,6 +531,24 @@ class SdlLoop {
     return -1;
   }
 
+  /** Every joystick SDL sees, mapped or not. */
+  #list(): ControllerInfo[] {
+    const s = this.#sdl.symbols;
+    const controllers: ControllerInfo[] = [];
+    const count = s.SDL_NumJoysticks();
+    for (let index = 0; index < count; index++) {
+      const type = s.SDL_GameControllerTypeForIndex?.(index) ?? 0;
+      controllers.push({
+        index,
+        name: readCString(s.SDL_JoystickNameForIndex(index)),
+        type: SDL_CONTROLLER_TYPE_NAMES[type] ?? `type ${type}`,
+        guid: toHex(s.SDL_JoystickGetDeviceGUID(index)),
+        mapped: s.SDL_IsGameController(index) !== 0,
+      });
+    }
+    return controllers;
+  }
+
   #pushKey(key: string, scancodeName: string, pressed: boolean): void {
     const s = this.#sdl.symbols;
     const scancode = s.SDL_GetScancodeFromName(cString(scancodeName));
@@ -468,16 +573,32 @@ class SdlLoop {
     while (this.#sdl.symbols.SDL_PollEvent(this.#event) === 1) {
       const event = decodeEvent(this.#event);
       if (event.kind === "quit") quit = true;
+      else if (event.kind === "syswm") this.#x11?.inspect(event.msg);
       else this.#handle(event, now);
-      if (event.kind !== "other" && event.kind !== "window") this.#lastInput = now;
+      if (event.kind !== "other" && event.kind !== "window" && event.kind !== "syswm") {
+        this.#lastInput = now;
+      }
     }
     this.#pipeline.flushDue(now);
     this.#pacer.flushDue(now);
     const events = this.#pipeline.take();
     if (events.length > 0) {
       scope.postMessage({ type: "input", events, polledAt: performance.timeOrigin + now });
+      if (this.#renderer !== null) {
+        for (const event of events) {
+          if (event.type !== "key" && this.#shown.apply(event)) this.#dirty = true;
+        }
+      }
     }
-    if (quit) scope.postMessage({ type: "quit" });
+    const lost = this.#x11?.lost;
+    if (lost && !this.#quitSent) {
+      this.#quitSent = true;
+      scope.postMessage({ type: "quit", reason: lost });
+    } else if (quit && !this.#quitSent) {
+      this.#quitSent = true;
+      scope.postMessage({ type: "quit" });
+    }
+    if (this.#dirty && now - this.#lastPaint >= PAINT_INTERVAL_MS) this.#paint(now);
   }
 
   #handle(event: SdlEvent, now: number): void {
@@ -513,7 +634,7 @@ class SdlLoop {
         else if (event.change === "removed") this.#closeController(event.which, now);
         return;
       case "window":
-        if (event.event === SDL_WINDOWEVENT_EXPOSED) this.#paint();
+        if (event.event === SDL_WINDOWEVENT_EXPOSED) this.#dirty = true;
         return;
     }
   }
@@ -556,13 +677,25 @@ class SdlLoop {
     }
   }
 
-  #paint(): void {
+  /** Draw the pads' state (see pad_view.ts) and show it. */
+  #paint(now: number): void {
+    this.#dirty = false;
+    this.#lastPaint = now;
+    const renderer = this.#renderer;
+    if (renderer === null || this.#x11?.lost) return;
     const s = this.#sdl.symbols;
-    if (this.#window === null) return;
-    const surface = s.SDL_GetWindowSurface(this.#window);
-    if (surface === null) return; // cosmetic only
-    s.SDL_FillRect(surface, null, WINDOW_FILL);
-    s.SDL_UpdateWindowSurface(this.#window);
+    const rect = new Int32Array(4);
+    for (const op of padViewOps(this.#shown)) {
+      s.SDL_SetRenderDrawColor(renderer, op.color[0], op.color[1], op.color[2], 255);
+      if (op.op === "points") {
+        s.SDL_RenderDrawPoints(renderer, new Int32Array(op.points.flat()), op.points.length);
+        continue;
+      }
+      rect.set([op.rect.x, op.rect.y, op.rect.w, op.rect.h]);
+      if (op.op === "fill") s.SDL_RenderFillRect(renderer, rect);
+      else s.SDL_RenderDrawRect(renderer, rect);
+    }
+    s.SDL_RenderPresent(renderer);
   }
 
   /** Close virtual controllers, controllers and the window, then quit SDL. */
@@ -578,8 +711,17 @@ class SdlLoop {
     }
     for (const controller of this.#controllers.values()) s.SDL_GameControllerClose(controller);
     this.#controllers.clear();
+    if (this.#x11?.connectionLost) {
+      // The X connection is dead: every video call could spin in XIfEvent.
+      // Stop the rest of SDL and leave video (and the library) to process exit.
+      s.SDL_QuitSubSystem(SDL_INIT_GAMECONTROLLER | SDL_INIT_JOYSTICK | SDL_INIT_EVENTS);
+      return;
+    }
+    if (this.#renderer !== null) s.SDL_DestroyRenderer(this.#renderer);
+    this.#renderer = null;
     if (this.#window !== null) s.SDL_DestroyWindow(this.#window);
     this.#window = null;
+    this.#x11?.sync();
     s.SDL_Quit();
     if (this.#callbacks) {
       this.#callbacks.rumble.close();
@@ -587,6 +729,8 @@ class SdlLoop {
       this.#callbacks.led.close();
       this.#callbacks = null;
     }
+    this.#x11?.close();
+    this.#x11 = null;
     this.#sdl.close();
   }
 }
@@ -625,6 +769,15 @@ function virtualMapping(deviceGuid: Uint8Array, name: string): string {
   if (crc !== 0) fields.push(`crc:${crc.toString(16).padStart(4, "0")}`);
   // Commas separate the fields of a mapping, so none may appear in the name.
   return [hex, name.replaceAll(",", " "), ...fields, ""].join(",");
+}
+
+/** An environment variable, with "" and a missing permission counted as unset. */
+function environment(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 let loop: SdlLoop | undefined;
