@@ -111,13 +111,16 @@ export interface ClientCommandOptions {
   addresses: string[] | null;
   /** The token (grouped for reading), or null without auth. */
   token: string | null;
-  /** Whether the server speaks TLS. */
-  tls: boolean;
+  /**
+   * How the client trusts the server under TLS: `["--tls"]` (pairing),
+   * `["--ca", FILE]` (a CA it must be given), or none without TLS.
+   */
+  tls: string[];
 }
 
 /**
  * The client's command line: `PADLINK_TOKEN=… padlink-client --host H`,
- * with `--tls` and `--port` when they are needed. An IPv6 `--host` is
+ * with the TLS flags and `--port` when they are needed. An IPv6 `--host` is
  * written bare (`--host fd00::20`), which the client takes as it is and no
  * shell reads as a pattern.
  *
@@ -129,7 +132,7 @@ export interface ClientCommandOptions {
  *   port: 9000,
  *   addresses: ["192.168.1.20"],
  *   token: "k7q2-m9xd-3fpa-wz8c",
- *   tls: false,
+ *   tls: [],
  * });
  * if (line !== "PADLINK_TOKEN=k7q2-m9xd-3fpa-wz8c padlink-client --host 192.168.1.20 --port 9000") {
  *   throw new Error(line);
@@ -143,7 +146,7 @@ export function clientCommand(options: ClientCommandOptions): string {
   return [
     ...(options.token === null ? [] : [`${TOKEN_ENV}=${options.token}`]),
     "padlink-client",
-    ...(options.tls ? ["--tls"] : []),
+    ...options.tls,
     "--host",
     host.startsWith("[") ? host.slice(1, -1) : host,
     ...(options.port === DEFAULT_PORT ? [] : ["--port", String(options.port)]),

@@ -36,14 +36,18 @@ Deno.test("reachableLine lists host:port, IPv6 in brackets, and says when there 
 });
 
 Deno.test("clientCommand: the token in PADLINK_TOKEN, --port only when not the default", () => {
-  const base = { addresses: ["192.168.1.20"], token: "k7q2-m9xd-3fpa-wz8c", tls: false };
+  const base = { addresses: ["192.168.1.20"], token: "k7q2-m9xd-3fpa-wz8c", tls: [] };
   assert.equal(
     clientCommand({ ...base, hostname: "0.0.0.0", port: 7175 }),
     "PADLINK_TOKEN=k7q2-m9xd-3fpa-wz8c padlink-client --host 192.168.1.20",
   );
   assert.equal(
-    clientCommand({ ...base, hostname: "::1", port: 9000, token: null, tls: true }),
+    clientCommand({ ...base, hostname: "::1", port: 9000, token: null, tls: ["--tls"] }),
     "padlink-client --tls --host ::1 --port 9000",
+  );
+  assert.equal(
+    clientCommand({ ...base, hostname: "10.0.0.1", port: 7175, tls: ["--ca", "/etc/ca.pem"] }),
+    "PADLINK_TOKEN=k7q2-m9xd-3fpa-wz8c padlink-client --ca /etc/ca.pem --host 10.0.0.1",
   );
   assert.equal(
     clientCommand({ ...base, hostname: "0.0.0.0", port: 7175, addresses: [] }),

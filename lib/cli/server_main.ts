@@ -411,7 +411,13 @@ export async function serverMain(args: string[]): Promise<number> {
       json: { type: "nats", state: "connected", url, subjects: `${nats.subjects.prefix}.>` },
     });
   }
-  printConnectHint(server, options, kept, identity !== null);
+  // How a client trusts this server: pairing with the token, or a CA it is given.
+  const tlsFlags = !identity
+    ? []
+    : pairing
+    ? ["--tls"]
+    : ["--ca", identity.caDer ? identity.caFile ?? identityDir : "CA-FILE"];
+  printConnectHint(server, options, kept, tlsFlags);
   if (identity) {
     const caFile = identity.caFile ?? identityDir;
     note(
@@ -504,7 +510,7 @@ function printConnectHint(
   server: PadlinkServer,
   options: ServerCliOptions,
   kept: KeptToken | null,
-  tls: boolean,
+  tls: string[],
 ): void {
   const { hostname, port } = server.addr;
   const addresses = networkAddresses(hostname);
