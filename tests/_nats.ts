@@ -30,11 +30,19 @@ export class NatsServer implements AsyncDisposable {
   #extra: string[];
   /** The port it listens on. */
   readonly port: number;
+  /** The port of its HTTP monitoring endpoint (`/connz` and the like). */
+  readonly monitorPort: number;
 
-  private constructor(child: Deno.ChildProcess, log: Lines, port: number, extra: string[]) {
+  private constructor(
+    child: Deno.ChildProcess,
+    log: Lines,
+    ports: { port: number; monitorPort: number },
+    extra: string[],
+  ) {
     this.#child = child;
     this.#log = log;
-    this.port = port;
+    this.port = ports.port;
+    this.monitorPort = ports.monitorPort;
     this.#extra = extra;
   }
 
@@ -53,7 +61,7 @@ export class NatsServer implements AsyncDisposable {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(natsServerPath(), {
-        args: ["-a", "127.0.0.1", "-p", String(port), ...extra],
+        args: ["-a", "127.0.0.1", "-p", String(port), "-m", "-1", ...extra],
         stdin: "null",
         stdout: "null",
         stderr: "piped",
@@ -66,12 +74,20 @@ export class NatsServer implements AsyncDisposable {
     }
     const log = new Lines(child.stderr);
     try {
+      const monitor = await log.waitFor((text) => /Starting http monitor on/.test(text), {
+        what: "nats-server's monitor",
+      });
       const line = await log.waitFor((text) => /Listening for client connections on/.test(text), {
         what: "nats-server listening",
       });
       await log.waitFor((text) => text.includes("Server is ready"), { what: "nats-server ready" });
-      const listening = Number(/:(\d+)\s*$/.exec(line.text)?.[1]);
-      return new NatsServer(child, log, listening, extra);
+      const portOf = (text: string) => Number(/:(\d+)\s*$/.exec(text)?.[1]);
+      return new NatsServer(
+        child,
+        log,
+        { port: portOf(line.text), monitorPort: portOf(monitor.text) },
+        extra,
+      );
     } catch (error) {
       killQuietly(child, "SIGKILL");
       await child.status;
@@ -90,6 +106,13 @@ export class NatsServer implements AsyncDisposable {
   /** Start it again on the same port, after {@linkcode kill}. */
   async restart(): Promise<NatsServer> {
     return await NatsServer.start(this.port, this.#extra);
+  }
+
+  /** The connections it holds now, from its monitoring endpoint (`/connz`). */
+  async connections(): Promise<Record<string, unknown>[]> {
+    const response = await fetch(`http://127.0.0.1:${this.monitorPort}/connz?subs=1`);
+    return ((await response.json()) as { connections?: Record<string, unknown>[] }).connections ??
+      [];
   }
 
   /** Its log so far. */
