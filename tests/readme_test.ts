@@ -4,7 +4,8 @@
  * and each one is held to something:
  *
  * - harmless ones run exactly as written and must exit 0 with sensible
- *   output: every `--help` and `--version` line, and the Quick start's demo;
+ *   output: every `--help`, `--version` and `--list` (the controllers SDL
+ *   sees) line, and the Quick start's demo;
  * - `padlink-server …` and `padlink-client …` lines run through their `deno
  *   task server -- …` / `deno task client -- …` equivalents: building the
  *   `dist/` executables needs Deno's `denort` download, which this machine
@@ -137,7 +138,7 @@ function run(words: string[], env: Record<string, string>) {
 const COMMANDS = readmeCommands(README);
 const isHarmless = (c: Command) =>
   programOf(c.words) !== null &&
-  programOf(c.words)!.args.some((a) => a === "--help" || a === "-h" || a === "--version");
+  programOf(c.words)!.args.some((a) => ["--help", "-h", "--version", "--list"].includes(a));
 
 Deno.test("README: the command lines are found (the blocks are read at all)", () => {
   assert.ok(COMMANDS.length >= 10, COMMANDS.map((c) => c.text).join("\n"));
@@ -145,13 +146,15 @@ Deno.test("README: the command lines are found (the blocks are read at all)", ()
   assert.ok(COMMANDS.some((c) => c.words[0] === "padlink-client"), "and a padlink-client line");
 });
 
-Deno.test("README: every --help and --version line runs as written, exit 0", async () => {
+Deno.test("README: every --help, --version and --list line runs as written, exit 0", async () => {
   for (const command of COMMANDS.filter(isHarmless)) {
     const { program, args } = programOf(command.words)!;
     const { code, stdout, stderr } = await run(asTask(command.words), command.env);
     assert.equal(code, 0, `${command.text}\n${stderr}`);
     if (args.includes("--version")) {
       assert.equal(stdout.trim(), `padlink-${program} ${denoJson.version}`, command.text);
+    } else if (args.includes("--list")) {
+      assert.match(stdout, /^SDL \d+\.\d+\.\d+ sees (no controllers|\d+ controller)/, command.text);
     } else {
       assert.match(stdout, new RegExp(`^padlink-${program} .*\\n\\nUsage: padlink-${program} `));
       assert.ok(stdout.includes("--help"), command.text);

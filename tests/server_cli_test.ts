@@ -98,14 +98,30 @@ Deno.test("server: a stdout that fails at start-up (/dev/full) is one line and e
   );
 });
 
-Deno.test("server: IPv6 in brackets on the listening line; an unnamed pad is 'pad0 attached'", async () => {
-  await using server = spawnEntrypoint("server.ts", ["--host", "::1", "--port", "0", "--no-auth"]);
+Deno.test("server: IPv6 in brackets on the listening, DSU, web and connect lines; an unnamed pad is 'pad0 attached'", async () => {
+  await using server = spawnEntrypoint("server.ts", [
+    "--host",
+    "::1",
+    "--port",
+    "0",
+    "--no-auth",
+    "--dsu",
+    "[::1]:0",
+    "--web",
+    "[::1]:0",
+  ]);
   const listening = await server.stdout.waitFor((l) => l.startsWith("listening on "), {
     timeoutMs: 15000,
     what: "the listening line",
   });
   const match = /^listening on \[::1\]:(\d+) \(protocol v1, no auth\)$/.exec(listening.text);
   assert.ok(match, listening.text);
+  const web = await server.stdout.waitFor((l) => l.startsWith("web view on "), { what: "web" });
+  assert.match(web.text, /^web view on http:\/\/\[::1\]:\d+\/$/);
+  assert.ok(
+    server.stdout.lines.some((l) => /^DSU \(cemuhook\) for emulators on \[::1\]:\d+$/.test(l)),
+    server.stdout.text,
+  );
   const file = await writeReplay([
     { t: 0, type: "pad", pad: 0, attached: true },
     { t: 0, type: "button", pad: 0, button: "a", pressed: true },
