@@ -282,12 +282,13 @@ export async function startServer(
 }
 
 /**
- * A server JSON event without its `t` (when it arrived, different each run),
- * so that tests compare what arrived; tests of `t` read the lines themselves.
+ * A server JSON event without its `t` (when it arrived) and `latency_us`
+ * (how old it was), both different each run, so that tests compare what
+ * arrived; tests of `t` and `latency_us` read the lines themselves.
  */
 export function withoutTime(event: Record<string, unknown>): Record<string, unknown> {
-  if (!("t" in event)) return event;
-  const { t: _t, ...rest } = event;
+  if (!("t" in event) && !("latency_us" in event)) return event;
+  const { t: _t, latency_us: _latency, ...rest } = event;
   return rest;
 }
 

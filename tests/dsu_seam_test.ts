@@ -32,6 +32,7 @@ Deno.test("DsuOutput forwards DSU rumble to the server as rumble commands that s
     attach: (host) => {
       const recording: OutputHost = {
         snapshot: () => host.snapshot(),
+        telemetry: () => host.telemetry(),
         command: async (command) => {
           const entry = { at: performance.now(), command, result: undefined as unknown };
           commands.push(entry);

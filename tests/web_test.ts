@@ -182,6 +182,12 @@ Deno.test("web: a page opened mid-session shows held inputs from the snapshot, a
   );
   assert.equal(await page.evaluate(`document.querySelectorAll("main script, main img").length`), 0);
   assert.equal(await page.evaluate(`window.pwned`), undefined);
+  // The figures of the server's stats line, once a second.
+  await page.waitFor(
+    `/rtt [0-9.]+ ms/.test(${card}.querySelector(".latency").textContent)`,
+    10000,
+    "the round trip shown",
+  );
 });
 
 Deno.test("web: the overlay draws one pad and the chosen keys on a transparent background", async () => {

@@ -481,8 +481,9 @@ async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<
     lost ??= end;
     abort.abort();
   });
-  await playReplay(entries, (batch) => {
-    forwarder.push(batch);
+  await playReplay(entries, (batch, dueAt) => {
+    // The replay's schedule is the capture time, on the client's default clock.
+    forwarder.push(batch, Math.round(dueAt * 1000));
   }, { signal: abort.signal });
   removeSignals();
   if (lost) return reportLost(lost);

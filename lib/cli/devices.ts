@@ -127,9 +127,10 @@ export async function runDevices(
 ): Promise<{ graceful: true } | { graceful: false; end: ForwarderEnd }> {
   const recorder = options.record ? await Recorder.create(options.record) : null;
   let lastInputAt = performance.now();
-  input.onInput = (events: InputEvent[]) => {
+  input.onInput = (events: InputEvent[], polledAt: number) => {
     lastInputAt = performance.now();
-    const sent = forwarder.push(events);
+    // SDL's poll time is the capture time, on the client's default clock.
+    const sent = forwarder.push(events, Math.round(polledAt * 1000));
     recorder?.add(sent);
   };
   input.onError = (error) => log(error.message);

@@ -12,6 +12,8 @@ import { defaultConfigDir } from "../trust/config_dir.ts";
 import { loadOrCreateToken, TokenStoreError } from "../trust/token_store.ts";
 import { pairingPort, PairingServer } from "../trust/pairing.ts";
 import { DEFAULT_OUTPUT_QUEUE, StreamOutput } from "../outputs/stream_output.ts";
+import { formatStatsHuman, formatStatsJson } from "../outputs/format.ts";
+import { StatsWindow } from "../server/telemetry.ts";
 import { type EventKind, FilteredOutput } from "../outputs/event_filter.ts";
 import { bracketHost, formatHostPort } from "../net/host_port.ts";
 import { isLoopbackHost } from "../outputs/web/access.ts";
@@ -60,6 +62,9 @@ import { parseOutputFilter } from "./output_filter.ts";
 
 const PROGRAM = "padlink-server";
 
+/** Seconds between human stats lines when `--stats` is not given. */
+export const DEFAULT_STATS_SECONDS = 5;
+
 /** The text of `padlink-server --help`. */
 export const SERVER_HELP =
   `${PROGRAM} ${VERSION} — receive game-controller and keyboard input over the network
@@ -75,6 +80,9 @@ Options:
                       disconnects: buttons, axes, keys, pads (for example buttons,keys)
   --output-queue N    events held for a stdout reader that falls behind; past N they are
                       dropped and a gap line says how many (default ${DEFAULT_OUTPUT_QUEUE})
+  --stats SECONDS     every SECONDS, one line per client: events/s, latency, round trip
+                      (default ${DEFAULT_STATS_SECONDS} s for clients that sent input; off by default with
+                      --json, --quiet or --only); 0 turns it off
   --token T           token clients must prove (default: PADLINK_TOKEN, else the one kept
                       in the config directory, made at random on first use)
   --new-token         replace the kept token with a new random one
@@ -135,6 +143,8 @@ export interface ServerCliOptions {
   showOnly: EventKind[] | null;
   /** `--output-queue`: events held for a slow stdout reader before dropping. */
   outputQueue: number;
+  /** `--stats`: seconds between stats lines; 0 for none. */
+  statsSeconds: number;
   /** `--commands`: read feedback commands from stdin. */
   commands: boolean;
   /** `--nats` and the flags that go with it, or null. */
@@ -174,6 +184,7 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     dsu: { type: "string" },
     "dsu-slots": { type: "string" },
     "output-queue": { type: "string" },
+    stats: { type: "string" },
     quiet: { type: "boolean" },
     only: { type: "string" },
     commands: { type: "boolean" },
@@ -259,6 +270,9 @@ export function parseServerArgs(args: string[]): ServerCliOptions | "help" | "ve
     outputQueue: values["output-queue"] === undefined
       ? DEFAULT_OUTPUT_QUEUE
       : parseInteger(values["output-queue"], "--output-queue", 1, 10_000_000),
+    statsSeconds: values.stats === undefined
+      ? (values.json || values.quiet || values.only !== undefined ? 0 : DEFAULT_STATS_SECONDS)
+      : parseNumber(values.stats, "--stats", 0, 86_400),
   };
 }
 
@@ -445,6 +459,9 @@ export async function serverMain(args: string[]): Promise<number> {
     server.close();
   };
   const removeSignals = onStopSignal(() => server.close());
+  const stopStats = options.statsSeconds > 0
+    ? writeStats(server, out, options.json, options.statsSeconds)
+    : () => {};
   const stopCommands = new AbortController();
   const commands = options.commands
     ? runCommands(Deno.stdin.readable, {
@@ -454,6 +471,7 @@ export async function serverMain(args: string[]): Promise<number> {
     }).catch((error) => printError(PROGRAM, `--commands: stdin failed (${error.message})`))
     : null;
   await server.finished;
+  stopStats();
   stopCommands.abort();
   await commands;
   await pairing?.close();
@@ -527,6 +545,30 @@ function printConnectHint(
   console.error(
     `on the client: ${clientCommand({ hostname, port, addresses, token: server.token, tls })}`,
   );
+}
+
+/**
+ * Every `seconds`, a stats line per client through `out`, in order with the
+ * events: with `json` a `stats` record for every connected client, in text
+ * one line for each client that sent input in the interval.
+ *
+ * @returns a function that stops the lines.
+ */
+function writeStats(
+  server: PadlinkServer,
+  out: StreamOutput,
+  json: boolean,
+  seconds: number,
+): () => void {
+  const window = new StatsWindow();
+  window.read(server.telemetry());
+  const timer = setInterval(() => {
+    for (const stats of window.read(server.telemetry())) {
+      if (json) out.note({ text: formatStatsHuman(stats), json: formatStatsJson(stats) });
+      else if (stats.events > 0) out.note(formatStatsHuman(stats));
+    }
+  }, seconds * 1000);
+  return () => clearInterval(timer);
 }
 
 /** Start the web view; undefined (after one clear line) when it cannot listen. */

@@ -77,3 +77,19 @@ Deno.test("--host is checked before listening: empty, a bad dotted quad, junk", 
     assert.throws(() => parseServerArgs([`--host=${bad}`]), UsageError, bad);
   }
 });
+
+Deno.test("--stats takes seconds; human output has stats every 5 s by default, --json none, 0 is off", () => {
+  const parsed = (args: string[]) => {
+    const options = parseServerArgs(args);
+    assert.ok(typeof options === "object");
+    return options.statsSeconds;
+  };
+  assert.equal(parsed([]), 5);
+  assert.equal(parsed(["--json"]), 0);
+  assert.equal(parsed(["--json", "--stats", "2"]), 2);
+  assert.equal(parsed(["--stats", "0"]), 0);
+  assert.equal(parsed(["--stats=0.5"]), 0.5);
+  for (const bad of ["-1", "x", "", "86401"]) {
+    assert.throws(() => parseServerArgs(["--stats", bad]), UsageError, bad);
+  }
+});

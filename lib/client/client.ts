@@ -13,6 +13,7 @@ import { FramedConnection, isDisconnectError } from "../net/connection.ts";
 import { Deadline, withDeadline } from "../net/deadline.ts";
 import { type LivenessPeer, LivenessTicker } from "../net/liveness.ts";
 import { FrameError, OversizeFrameError } from "../wire/frame.ts";
+import { type MicrosClock, wallClockMicros } from "../net/clock_sync.ts";
 import type { InputEvent } from "../input/model.ts";
 import { type ClientTlsOptions, TlsUpgradeError, upgradeClient } from "../trust/tls.ts";
 import {
@@ -21,6 +22,7 @@ import {
   decodeHello,
   decodeRefuse,
   decodeWelcome,
+  encodeClockReply,
   encodeJoin,
   encodePing,
   type FeedbackMessage,
@@ -34,6 +36,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   RefuseCode,
+  RTT_UNKNOWN,
   type ServerMessageSink,
   SessionDecoder,
   V1_SERVER_CAPABILITIES,
@@ -113,6 +116,21 @@ export interface ConnectOptions {
    * fewer to play an older client.)
    */
   capabilities?: Capabilities;
+  /**
+   * This client's clock in µs, for capture times and clock replies. Default
+   * {@linkcode wallClockMicros}, the clock SDL polls are stamped with. The
+   * server measures the offset to its own, so any clock that runs at the
+   * right rate works.
+   */
+  clock?: MicrosClock;
+}
+
+/** What the server measured about this connection, as its last clock request said. */
+export interface ClockView {
+  /** Round-trip time, in µs. */
+  rttUs: number;
+  /** Server clock − this client's clock, in µs. */
+  offsetUs: number;
 }
 
 /** How a connection ended. */
@@ -142,6 +160,10 @@ export class PadlinkConnection {
   readonly #link: FramedConnection;
   readonly #encoder = new InputEncoder();
   readonly #heartbeatMs: number;
+  readonly #clock: MicrosClock;
+  /** Whether the server takes capture times (negotiated in the handshake). */
+  readonly #stampsCapture: boolean;
+  #clockView: ClockView | null = null;
   #liveness: LivenessTicker | undefined;
   #ackWaiter: (() => void) | null = null;
   #closeInfo: CloseInfo | null = null;
@@ -153,8 +175,11 @@ export class PadlinkConnection {
     heartbeatMs: number,
     closed: Promise<CloseInfo>,
     serverCapabilities: Capabilities,
+    clock: MicrosClock,
   ) {
     this.#link = link;
+    this.#clock = clock;
+    this.#stampsCapture = serverCapabilities.receives.includes(MessageType.CAPTURE_TIME);
     this.name = name;
     this.serverCapabilities = serverCapabilities;
     this.peer = link.peer;
@@ -300,6 +325,7 @@ export class PadlinkConnection {
         heartbeatMs,
         closed,
         welcome.capabilities ?? V1_SERVER_CAPABILITIES,
+        options.clock ?? wallClockMicros,
       );
       connection.#start(inbox, reading, resolveClosed, options);
       return connection;
@@ -351,9 +377,23 @@ export class PadlinkConnection {
       triggerRumble: (pad, left, right, durationMs) =>
         options.onFeedback?.({ type: "trigger_rumble", pad, left, right, durationMs }),
       led: (pad, red, green, blue) => options.onFeedback?.({ type: "led", pad, red, green, blue }),
+      clockRequest: (request) => {
+        if (request.rttUs !== RTT_UNKNOWN) {
+          this.#clockView = { rttUs: request.rttUs, offsetUs: request.offsetUs };
+        }
+        this.#trySend(encodeClockReply({
+          id: request.id,
+          sentUs: request.sentUs,
+          receivedUs: frameUs,
+          repliedUs: this.#clock(),
+        }));
+      },
     };
+    let frameUs = 0;
     const onFrame = (payload: Uint8Array) => {
-      if (payload.length > 0) decoder.decode(payload, sink);
+      if (payload.length === 0) return;
+      frameUs = this.#clock();
+      decoder.decode(payload, sink);
     };
     // Before the frames that came with the WELCOME: one may be a GOODBYE.
     this.#closedResolver = resolveClosed;
@@ -414,12 +454,25 @@ export class PadlinkConnection {
   }
 
   /**
+   * The server's round-trip and clock-offset estimates, as it sent them
+   * with its last clock request; null before it had one (or from a server
+   * that measures none).
+   */
+  get clock(): ClockView | null {
+    return this.#clockView;
+  }
+
+  /**
    * Send a batch of input events in one write.
    *
+   * @param events the events, in order
+   * @param capturedUs when they were captured, on this client's clock (µs);
+   *   default now. Sent only to a server that takes capture times.
    * @returns false when the connection is no longer up.
    */
-  send(events: readonly InputEvent[]): boolean {
+  send(events: readonly InputEvent[], capturedUs?: number): boolean {
     if (!this.isOpen || events.length === 0) return this.isOpen;
+    if (this.#stampsCapture) this.#encoder.captureTime(capturedUs ?? this.#clock());
     for (const event of events) this.#encoder.add(event);
     return this.#trySend(this.#encoder.take());
   }

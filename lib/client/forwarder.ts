@@ -191,12 +191,15 @@ export class Forwarder {
    * change nothing are dropped. While disconnected the state is still
    * tracked, so the next connection starts from the truth.
    *
+   * @param events the new input, in order
+   * @param capturedUs when it was captured, on the connection's clock (µs;
+   *   `ConnectOptions.clock`); default now
    * @returns the events that changed the state (what was sent).
    */
-  push(events: readonly InputEvent[]): InputEvent[] {
+  push(events: readonly InputEvent[], capturedUs?: number): InputEvent[] {
     const changed: InputEvent[] = [];
     for (const event of events) if (this.#state.apply(event)) changed.push(event);
-    if (changed.length > 0) this.#connection?.send(changed);
+    if (changed.length > 0) this.#connection?.send(changed, capturedUs);
     return changed;
   }
 

@@ -1,13 +1,15 @@
 /**
  * Transport: framed connections over `Deno.Conn` (buffered reads, bounded
- * writes, backpressure, disconnect detection), the liveness ticker, the
- * accept loop, deadlines, and closing quietly.
+ * writes, backpressure, disconnect detection), the liveness ticker, clock
+ * sync (offset and round trip, NTP-style), the accept loop, deadlines, and
+ * closing quietly.
  *
  * @module
  */
 
 export * from "./abuse_delay.ts";
 export * from "./address_slots.ts";
+export * from "./clock_sync.ts";
 export * from "./close_quietly.ts";
 export * from "./connection.ts";
 export * from "./deadline.ts";

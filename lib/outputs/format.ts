@@ -10,6 +10,7 @@
 import type { AxisName, ButtonName } from "../input/model.ts";
 import type { ServerEvent } from "../server/events.ts";
 import { formatHostPort } from "../net/host_port.ts";
+import type { ClientStats } from "../server/telemetry.ts";
 import { jsonString, safeText } from "../wire/safe_text.ts";
 
 /** How each button reads in human output. */
@@ -105,6 +106,14 @@ const q = jsonString;
  * ```
  */
 export function formatJson(event: ServerEvent): string {
+  const line = formatJsonFields(event);
+  if ("latency_us" in event && event.latency_us !== undefined) {
+    return `${line.slice(0, -1)},"latency_us":${event.latency_us}}`;
+  }
+  return line;
+}
+
+function formatJsonFields(event: ServerEvent): string {
   switch (event.type) {
     case "button":
       return `{"type":"button","client":${
@@ -164,4 +173,71 @@ export function formatGapHuman(dropped: number): string {
  */
 export function formatGapJson(dropped: number): string {
   return `{"type":"gap","dropped":${dropped}}`;
+}
+
+/**
+ * One client's stats as a JSON line: `{"type":"stats","client":…,"rtt_us":…,
+ * "offset_us":…,"latency_us":{"p50":…,"p99":…,"max":…},"events":…,"bytes":…}`;
+ * a figure not known yet is `null`.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatStatsJson } from "./format.ts";
+ * const line = formatStatsJson({
+ *   client: "alice", rttUs: 400, offsetUs: -12, latencyUs: { p50: 310, p99: 900, max: 950 },
+ *   events: 6000, bytes: 30000, seconds: 5,
+ * });
+ * const want = '{"type":"stats","client":"alice","rtt_us":400,"offset_us":-12,' +
+ *   '"latency_us":{"p50":310,"p99":900,"max":950},"events":6000,"bytes":30000}';
+ * if (line !== want) throw new Error(line);
+ * ```
+ */
+export function formatStatsJson(stats: ClientStats): string {
+  const latency = stats.latencyUs
+    ? `{"p50":${stats.latencyUs.p50},"p99":${stats.latencyUs.p99},"max":${stats.latencyUs.max}}`
+    : "null";
+  return `{"type":"stats","client":${
+    q(stats.client)
+  },"rtt_us":${stats.rttUs},"offset_us":${stats.offsetUs},"latency_us":${latency},"events":${stats.events},"bytes":${stats.bytes}}`;
+}
+
+/**
+ * One client's stats for people: `alice: 1.2k ev/s, latency p50 0.31 ms p99
+ * 0.9 ms, rtt 0.4 ms`; the latency and round trip are left out while not
+ * known.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatStatsHuman } from "./format.ts";
+ * const line = formatStatsHuman({
+ *   client: "alice", rttUs: 400, offsetUs: -12, latencyUs: { p50: 310, p99: 900, max: 950 },
+ *   events: 6000, bytes: 30000, seconds: 5,
+ * });
+ * if (line !== "alice: 1.2k ev/s, latency p50 0.31 ms p99 0.9 ms, rtt 0.4 ms") throw new Error(line);
+ * ```
+ */
+export function formatStatsHuman(stats: ClientStats): string {
+  const rate = stats.seconds > 0 ? stats.events / stats.seconds : 0;
+  let line = `${safeText(stats.client)}: ${count(rate)} ev/s`;
+  if (stats.latencyUs) {
+    line += `, latency p50 ${ms(stats.latencyUs.p50)} p99 ${ms(stats.latencyUs.p99)}`;
+  }
+  if (stats.rttUs !== null) line += `, rtt ${ms(stats.rttUs)}`;
+  return line;
+}
+
+/** A rate in two significant figures: `850`, `1.2k`, `34k`, `1.5M`. */
+function count(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1_000_000) return `${significant(n / 1000)}k`;
+  return `${significant(n / 1_000_000)}M`;
+}
+
+/** Microseconds as milliseconds in two significant figures: `0.31 ms`, `12 ms`, `140 ms`. */
+function ms(us: number): string {
+  return `${significant(us / 1000)} ms`;
+}
+
+function significant(n: number): string {
+  return n >= 100 ? String(Math.round(n)) : String(Number(n.toPrecision(2)));
 }

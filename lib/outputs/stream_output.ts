@@ -52,10 +52,12 @@ export interface OutputNote {
   text: string;
   /**
    * The record in JSON mode, written as one JSON line with its keys in this
-   * order, for example `{ type: "web", url }`. Without it, a JSON output
-   * hands `text` to its `onMessage` (stderr) instead, keeping stdout pure.
+   * order, for example `{ type: "web", url }`, or a JSON line already made
+   * (one with strings from a peer, written by `format.ts`). Without it, a
+   * JSON output hands `text` to its `onMessage` (stderr) instead, keeping
+   * stdout pure.
    */
-  json?: { type: string; [key: string]: unknown };
+  json?: { type: string; [key: string]: unknown } | string;
 }
 
 /** Options for {@linkcode StreamOutput}. */
@@ -140,7 +142,7 @@ export class StreamOutput implements Output {
     if (!this.#json) {
       this.#queue.push(new Line(text));
     } else if (json) {
-      this.#queue.push(new Line(JSON.stringify(json)));
+      this.#queue.push(new Line(typeof json === "string" ? json : JSON.stringify(json)));
     } else {
       this.#onMessage(text);
     }

@@ -384,11 +384,14 @@ export type ReplaySource = readonly ReplayEntry[] | AsyncIterable<readonly Repla
  * handed over as one batch once `t` milliseconds have passed since the
  * start, or as soon as it arrives from a stream when that is later.
  * Entries all at `t: 0` go out as fast as the sink takes them; an async
- * sink is awaited before the next batch (backpressure).
+ * sink is awaited before the next batch (backpressure). The sink is also
+ * told when the batch was due, as `performance.timeOrigin +
+ * performance.now()` in ms: the replay's schedule, or when its line arrived
+ * from a stream if that was later. That is the batch's capture time.
  */
 export async function playReplay(
   source: ReplaySource,
-  sink: (events: InputEvent[]) => void | Promise<void>,
+  sink: (events: InputEvent[], dueAt: number) => void | Promise<void>,
   options: PlayOptions = {},
 ): Promise<void> {
   const start = performance.now();
@@ -396,6 +399,7 @@ export async function playReplay(
     ? [source as readonly ReplayEntry[]]
     : source as AsyncIterable<readonly ReplayEntry[]>;
   for await (const entries of batches) {
+    const arrived = performance.now();
     let i = 0;
     while (i < entries.length) {
       if (options.signal?.aborted) return;
@@ -405,7 +409,7 @@ export async function playReplay(
       const wait = start + t - performance.now();
       if (wait > 0) await sleep(wait, options.signal);
       if (options.signal?.aborted) return;
-      await sink(batch);
+      await sink(batch, performance.timeOrigin + Math.max(start + t, arrived));
     }
     if (options.signal?.aborted) return;
   }

@@ -49,7 +49,17 @@ export interface DisconnectEvent {
  * server received it, in milliseconds since that client connected (0.1 ms
  * steps), so that a `--json` capture replays with its timing.
  */
-export type ClientInputEvent = InputEvent & { client: string; t: number };
+export type ClientInputEvent = InputEvent & {
+  client: string;
+  t: number;
+  /**
+   * The input's one-way latency in µs: when the server emitted it minus when
+   * the client captured it, on the server's clock (the client's capture
+   * time corrected by the measured clock offset). Present when the client
+   * stamps capture times and one clock exchange has completed.
+   */
+  latency_us?: number;
+};
 
 /** Everything a server reports, in order. */
 export type ServerEvent = ListeningEvent | ConnectEvent | ClientInputEvent | DisconnectEvent;

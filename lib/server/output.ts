@@ -22,6 +22,7 @@
 
 import type { InputEvent } from "../input/model.ts";
 import type { ServerEvent } from "./events.ts";
+import type { TelemetrySource } from "./telemetry.ts";
 
 /** One connected client and everything it holds now. */
 export interface ClientSnapshot {
@@ -102,6 +103,11 @@ export interface OutputHost {
   snapshot(): ServerSnapshot;
   /** Send feedback to a client's pad; resolves once it was sent or refused. */
   command(command: FeedbackCommand): Promise<CommandResult>;
+  /**
+   * What is measured about each connected client, for a `StatsWindow`
+   * (`telemetry.ts`) to turn into per-interval figures.
+   */
+  telemetry(): TelemetrySource[];
 }
 
 /** A destination for server events. */

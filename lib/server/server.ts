@@ -20,6 +20,8 @@ import { AcceptLoop } from "../net/listener.ts";
 import { AddressSlots } from "../net/address_slots.ts";
 import { AbuseDelay } from "../net/abuse_delay.ts";
 import { LivenessTicker } from "../net/liveness.ts";
+import { type MicrosClock, wallClockMicros } from "../net/clock_sync.ts";
+import type { TelemetrySource } from "./telemetry.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol.ts";
 import { checkFeedbackCommand, FeedbackCommandError } from "./feedback.ts";
 import { DEFAULT_PORT, validateClientName } from "../wire/names.ts";
@@ -119,11 +121,16 @@ export interface ServerOptions {
   onEvent?: (event: ServerEvent) => void;
   /** Called with human-readable diagnostics (refusals, bad frames). */
   onLog?: (message: string) => void;
+  /**
+   * The server's clock in µs, for clock requests and emit times. Default
+   * {@linkcode wallClockMicros}.
+   */
+  clock?: MicrosClock;
 }
 
 /** Server options with every default filled in. */
 export type ResolvedServerOptions = Required<
-  Omit<ServerOptions, "token" | "onEvent" | "onLog">
+  Omit<ServerOptions, "token" | "onEvent" | "onLog" | "clock">
 >;
 
 /** A running padlink server. */
@@ -137,6 +144,7 @@ export class PadlinkServer implements AsyncDisposable {
   readonly #host: OutputHost = {
     snapshot: () => this.snapshot(),
     command: (command) => this.command(command),
+    telemetry: () => this.telemetry(),
   };
   readonly #onLog: (message: string) => void;
   readonly #liveness: LivenessTicker;
@@ -175,6 +183,7 @@ export class PadlinkServer implements AsyncDisposable {
         maxFrameSize: this.#options.maxFrameSize,
         key: this.#token === null ? null : tokenKey(this.#token),
         channelBinding: this.#options.tls?.channelBinding ?? new Uint8Array(0),
+        clock: options.clock ?? wallClockMicros,
       },
       failures: new FailureThrottle(options.failures ?? {}),
       names: new NameRegistry(),
@@ -298,6 +307,14 @@ export class PadlinkServer implements AsyncDisposable {
       if (session.state === "active") clients.push(session.snapshot());
     }
     return { type: "snapshot", clients };
+  }
+
+  /**
+   * What is measured about each connected client (round trip, clock offset,
+   * latencies, counts), for a `StatsWindow` (`telemetry.ts`) to read.
+   */
+  telemetry(): TelemetrySource[] {
+    return [...this.#activeSessions()];
   }
 
   /**

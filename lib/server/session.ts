@@ -15,6 +15,7 @@ import { BackpressureError, FramedConnection, isDisconnectError } from "../net/c
 import { Deadline } from "../net/deadline.ts";
 import { RateBudget } from "../net/rate_budget.ts";
 import type { LivenessPeer } from "../net/liveness.ts";
+import type { MicrosClock } from "../net/clock_sync.ts";
 import { toHex } from "../wire/bytes.ts";
 import { FrameError } from "../wire/frame.ts";
 import type { FailureThrottle } from "../trust/failure_throttle.ts";
@@ -28,7 +29,9 @@ import {
 import {
   type Capabilities,
   type ClientMessageSink,
+  type ClockReply,
   decodeJoin,
+  encodeClockRequest,
   encodeGoodbye,
   encodeHello,
   encodePing,
@@ -52,6 +55,7 @@ import type { ClientSnapshot, CommandResult, FeedbackCommand } from "./output.ts
 import { checkCapacity, checkJoin, WRONG_TOKEN } from "./join.ts";
 import { encodeFeedback, feedbackMessageType } from "./feedback.ts";
 import type { NameRegistry } from "./name_registry.ts";
+import { ClientTelemetry, type TelemetrySource } from "./telemetry.ts";
 
 /** The server's settings a session works by. */
 export interface SessionSettings {
@@ -69,6 +73,8 @@ export interface SessionSettings {
   key: Promise<CryptoKey> | null;
   /** The TLS channel binding for proofs (empty on plain TCP). */
   channelBinding: Uint8Array;
+  /** The server's clock for clock requests and emit times, in µs. */
+  clock: MicrosClock;
 }
 
 /** What a {@linkcode Session} needs from the server that runs it. */
@@ -121,7 +127,7 @@ export const CONTROL_MESSAGES_BURST = 50;
 const MAX_FRAMES_DURING_JOIN = 64;
 
 /** One connection, from greeting to goodbye. */
-export class Session implements ClientMessageSink, LivenessPeer {
+export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource {
   readonly #host: SessionHost;
   readonly #link: FramedConnection;
   readonly #decoder = SessionDecoder.fromClient();
@@ -149,6 +155,14 @@ export class Session implements ClientMessageSink, LivenessPeer {
   #connectedMono = 0;
   /** `performance.now()` when the frame being decoded was handed over. */
   #frameAt = 0;
+  /** The server's clock when the frame being decoded was handed over, in µs; NaN until asked. */
+  #frameUs = NaN;
+  /** The client's capture time for the inputs that follow in this frame, in µs; NaN for none. */
+  #captureUs = NaN;
+  /** Whether the client takes clock requests (negotiated in the handshake). */
+  #syncsClock = false;
+  /** Round trip, clock offset and latencies measured with this client. */
+  readonly telemetry: ClientTelemetry = new ClientTelemetry();
 
   /** The client's address (host, without the port). */
   readonly address: string;
@@ -213,6 +227,8 @@ export class Session implements ClientMessageSink, LivenessPeer {
     if (this.state === "active") {
       if (payload.length > 0) {
         this.#frameAt = performance.now();
+        this.#frameUs = NaN;
+        this.#captureUs = NaN;
         this.#decoder.decode(payload, this);
       }
       return;
@@ -301,6 +317,7 @@ export class Session implements ClientMessageSink, LivenessPeer {
     if (join.capabilities) {
       this.peerCapabilities = join.capabilities;
       this.#peerReceives = new Set(join.capabilities.receives);
+      this.#syncsClock = this.#peerReceives.has(MessageType.CLOCK_REQUEST);
     }
     this.#link.send(encodeWelcome({
       name: this.name,
@@ -311,6 +328,9 @@ export class Session implements ClientMessageSink, LivenessPeer {
       // first-release client refuses bytes after the proof.
       capabilities: join.capabilities ? SERVER_CAPABILITIES : undefined,
     }));
+    // The first clock exchange right away, so latencies are known one round
+    // trip after the handshake.
+    if (this.#syncsClock) this.#sendClockRequest();
     this.state = "active";
     host.handshakeDone?.(this);
     this.connectedAt = Date.now();
@@ -429,9 +449,33 @@ export class Session implements ClientMessageSink, LivenessPeer {
     this.#end(`timed out (no traffic for ${this.#host.settings.timeoutMs} ms)`);
   }
 
-  /** We have been quiet for the heartbeat interval: send a heartbeat. */
+  /** Bytes received from the client so far (for the stats). */
+  get bytesReceived(): number {
+    return this.#link.bytesReceived;
+  }
+
+  /** The client's name, for the stats. */
+  get client(): string {
+    return this.name;
+  }
+
+  /** `performance.now()` when the handshake completed. */
+  get startedAt(): number {
+    return this.#connectedMono;
+  }
+
+  /**
+   * We have been quiet for the heartbeat interval: send a heartbeat, which
+   * is a clock request to a client that takes them (its reply keeps the
+   * client heard as well).
+   */
   onQuiet(): void {
-    this.#trySend(HEARTBEAT_FRAME);
+    if (this.#syncsClock) this.#sendClockRequest();
+    else this.#trySend(HEARTBEAT_FRAME);
+  }
+
+  #sendClockRequest(): void {
+    this.#trySend(encodeClockRequest(this.telemetry.request(this.#host.settings.clock())));
   }
 
   #trySend(bytes: Uint8Array): void {
@@ -552,9 +596,18 @@ export class Session implements ClientMessageSink, LivenessPeer {
   #control(): void {
     if (!this.#controlBudget.take()) {
       throw new ProtocolError(
-        `more than ${CONTROL_MESSAGES_PER_SECOND} control messages a second (PING, PONG, heartbeats)`,
+        `more than ${CONTROL_MESSAGES_PER_SECOND} control messages a second (PING, PONG, heartbeats, clock replies)`,
       );
     }
+  }
+
+  captureTime(us: number): void {
+    this.#captureUs = us;
+  }
+
+  clockReply(reply: ClockReply): void {
+    this.#control();
+    this.telemetry.reply(reply, this.#host.settings.clock());
   }
 
   #requirePad(pad: number): void {
@@ -566,9 +619,14 @@ export class Session implements ClientMessageSink, LivenessPeer {
   #emitInput(event: InputEvent): void {
     if (this.state !== "active") return;
     if (!this.#input.apply(event)) return;
-    this.#host.report(
-      { ...event, client: this.name, t: this.#sinceConnect(this.#frameAt) } as ClientInputEvent,
-    );
+    const reported = { ...event, client: this.name, t: this.#sinceConnect(this.#frameAt) };
+    this.telemetry.events++;
+    if (this.#captureUs === this.#captureUs) { // not NaN: this frame carried a capture time
+      if (this.#frameUs !== this.#frameUs) this.#frameUs = this.#host.settings.clock();
+      const latency = this.telemetry.latency(this.#captureUs, this.#frameUs);
+      if (latency !== null) (reported as ClientInputEvent).latency_us = latency;
+    }
+    this.#host.report(reported as ClientInputEvent);
   }
 }
 

@@ -7,13 +7,16 @@
  */
 
 import { AXIS_NAMES, BUTTON_NAMES, dequantizeAxis, type InputEvent } from "../input/model.ts";
-import type { AnyMessageSink, FeedbackMessage } from "./protocol.ts";
+import type { AnyMessageSink, ClockReply, ClockRequest, FeedbackMessage } from "./protocol.ts";
 
 /** A non-input message a session can carry. */
 export type ControlMessage =
   | { type: "goodbye"; code: number; reason: string }
   | { type: "ping"; id: number }
   | { type: "pong"; id: number }
+  | { type: "capture_time"; us: number }
+  | ({ type: "clock_request" } & ClockRequest)
+  | ({ type: "clock_reply" } & ClockReply)
   | FeedbackMessage;
 
 /** Anything the sink records. */
@@ -97,6 +100,21 @@ export class RecordingSink implements AnyMessageSink {
   led(pad: number, red: number, green: number, blue: number): void {
     checkPad(pad);
     this.events.push({ type: "led", pad, red, green, blue });
+  }
+
+  /** CAPTURE_TIME. */
+  captureTime(us: number): void {
+    this.events.push({ type: "capture_time", us });
+  }
+
+  /** CLOCK_REQUEST. */
+  clockRequest(request: ClockRequest): void {
+    this.events.push({ type: "clock_request", ...request });
+  }
+
+  /** CLOCK_REPLY. */
+  clockReply(reply: ClockReply): void {
+    this.events.push({ type: "clock_reply", ...reply });
   }
 }
 

@@ -80,6 +80,21 @@ export const MessageType = {
   TRIGGER_RUMBLE: 0x40,
   /** server → client (extended): pad number, red, green, blue. */
   LED: 0x41,
+  /**
+   * server → client (extended): id, the server's clock when sent, and the
+   * server's latest round-trip and offset estimates for this client.
+   */
+  CLOCK_REQUEST: 0x42,
+  /**
+   * client → server (extended): the request's id and send time echoed, and
+   * the client's clock when the request arrived and when it replied.
+   */
+  CLOCK_REPLY: 0x43,
+  /**
+   * client → server (extended): the client's clock when the input messages
+   * after it in the same frame were captured.
+   */
+  CAPTURE_TIME: 0x44,
 } as const;
 
 /**
@@ -418,6 +433,77 @@ export function encodeLed(pad: number, red: number, green: number, blue: number)
   return e.take();
 }
 
+/** CLOCK_REQUEST's body length: id u32, sent i64, rtt u32, offset i64. */
+const CLOCK_REQUEST_BODY = 24;
+/** CLOCK_REPLY's body length: id u32, three i64 times. */
+const CLOCK_REPLY_BODY = 28;
+/** CAPTURE_TIME's body length: one i64 time. */
+const CAPTURE_TIME_BODY = 8;
+
+/** The `rttUs` of a {@linkcode ClockRequest} whose sender has no estimate yet. */
+export const RTT_UNKNOWN = 0xffffffff;
+
+/** A CLOCK_REQUEST: the server asks for the client's clock. */
+export interface ClockRequest {
+  /** Chosen by the server, echoed in the reply. */
+  id: number;
+  /** The server's clock when it sent the request, in µs. */
+  sentUs: number;
+  /** The server's filtered round-trip estimate in µs, or {@linkcode RTT_UNKNOWN}. */
+  rttUs: number;
+  /** The server's filtered estimate of server clock − client clock, in µs (0 when unknown). */
+  offsetUs: number;
+}
+
+/** A CLOCK_REPLY: the client's answer to a {@linkcode ClockRequest}. */
+export interface ClockReply {
+  /** The request's id. */
+  id: number;
+  /** The request's `sentUs`, echoed. */
+  sentUs: number;
+  /** The client's clock when the request arrived, in µs. */
+  receivedUs: number;
+  /** The client's clock when it sent this reply, in µs. */
+  repliedUs: number;
+}
+
+/** Encode CLOCK_REQUEST (extended) as one frame. */
+export function encodeClockRequest(request: ClockRequest): Uint8Array {
+  const e = new FrameEncoder(64, 32);
+  e.begin();
+  writeExtendedHeader(e, MessageType.CLOCK_REQUEST, CLOCK_REQUEST_BODY);
+  e.writeU32(request.id >>> 0);
+  writeI64(e, request.sentUs);
+  e.writeU32(Math.min(RTT_UNKNOWN, Math.max(0, Math.round(request.rttUs))));
+  writeI64(e, request.offsetUs);
+  e.end();
+  return e.take();
+}
+
+/** Encode CLOCK_REPLY (extended) as one frame. */
+export function encodeClockReply(reply: ClockReply): Uint8Array {
+  const e = new FrameEncoder(64, 40);
+  e.begin();
+  writeExtendedHeader(e, MessageType.CLOCK_REPLY, CLOCK_REPLY_BODY);
+  e.writeU32(reply.id >>> 0);
+  writeI64(e, reply.sentUs);
+  writeI64(e, reply.receivedUs);
+  writeI64(e, reply.repliedUs);
+  e.end();
+  return e.take();
+}
+
+/** Most magnitude an i64 field carries here: JavaScript's safe integers. */
+const I64_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** Write a signed 64-bit big-endian integer (a whole number of µs). */
+function writeI64(e: FrameEncoder, value: number): void {
+  const v = Math.max(-I64_LIMIT, Math.min(I64_LIMIT, Math.round(value)));
+  const high = Math.floor(v / 2 ** 32);
+  e.writeU32(high >>> 0);
+  e.writeU32(v - high * 2 ** 32);
+}
+
 /**
  * Write the type byte and u16 body length that open an extended message;
  * the caller then writes exactly `bodyLength` bytes.
@@ -511,6 +597,12 @@ export class PayloadReader {
   u32(what = "a 32-bit value"): number {
     const high = this.u16(what);
     return high * 0x10000 + this.u16(what);
+  }
+
+  /** Read a big-endian two's-complement i64 (exact within JavaScript's safe integers). */
+  i64(what = "a 64-bit value"): number {
+    const high = this.u32(what) | 0;
+    return high * 2 ** 32 + this.u32(what);
   }
 
   /** Read `n` raw bytes (a copy). */
@@ -645,6 +737,13 @@ export interface ClientMessageSink extends ControlSink {
   axis(pad: number, axis: number, raw: number): void;
   /** A key changed. */
   key(key: string, scancode: string, pressed: boolean): void;
+  /**
+   * The client's clock, in µs, when the input messages after this one in
+   * the same payload were captured. Each payload starts without one.
+   */
+  captureTime(us: number): void;
+  /** The client answered a {@linkcode ClockRequest}. */
+  clockReply(reply: ClockReply): void;
 }
 
 /**
@@ -658,6 +757,8 @@ export interface ServerMessageSink extends ControlSink {
   triggerRumble(pad: number, left: number, right: number, durationMs: number): void;
   /** The server set the pad's LED colour. */
   led(pad: number, red: number, green: number, blue: number): void;
+  /** The server asked for this client's clock; `receivedUs` is when the payload was decoded. */
+  clockRequest(request: ClockRequest): void;
 }
 
 /**
@@ -825,6 +926,25 @@ export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
         all.led(pad, r.u8("red"), r.u8("green"), r.u8("blue"));
         break;
       }
+      case MessageType.CLOCK_REQUEST:
+        all.clockRequest({
+          id: r.u32("the clock request id"),
+          sentUs: r.i64("the send time"),
+          rttUs: r.u32("the round-trip time"),
+          offsetUs: r.i64("the offset"),
+        });
+        break;
+      case MessageType.CLOCK_REPLY:
+        all.clockReply({
+          id: r.u32("the clock reply id"),
+          sentUs: r.i64("the send time"),
+          receivedUs: r.i64("the receive time"),
+          repliedUs: r.i64("the reply time"),
+        });
+        break;
+      case MessageType.CAPTURE_TIME:
+        all.captureTime(r.i64("the capture time"));
+        break;
       default:
         throw new ProtocolError(`message type 0x${hex(type)} is not valid in a session`);
     }
@@ -853,6 +973,8 @@ export const CLIENT_SESSION_TYPES: readonly number[] = [
   MessageType.GOODBYE,
   MessageType.PING,
   MessageType.PONG,
+  MessageType.CLOCK_REPLY,
+  MessageType.CAPTURE_TIME,
 ];
 
 /** Message types a client accepts from a server after the handshake. */
@@ -863,6 +985,7 @@ export const SERVER_SESSION_TYPES: readonly number[] = [
   MessageType.RUMBLE,
   MessageType.TRIGGER_RUMBLE,
   MessageType.LED,
+  MessageType.CLOCK_REQUEST,
 ];
 
 /** What this build's server sends and receives, as it says in WELCOME. */
@@ -913,6 +1036,8 @@ export class InputEncoder {
   readonly #frames: FrameEncoder;
   readonly #maxFrameSize: number;
   readonly #keyIds = new Map<string, number>();
+  #stampUs: number | null = null;
+  #stampPending = false;
 
   /** Create an encoder whose frames stay within `maxFrameSize` payload bytes. */
   constructor(maxFrameSize = 1024) {
@@ -925,6 +1050,19 @@ export class InputEncoder {
     return this.#frames.length;
   }
 
+  /**
+   * Stamp the events added from now on as captured at `us` on the sender's
+   * clock: a CAPTURE_TIME message goes before the next event, and again at
+   * the start of every later frame until the stamp changes. Call it only for
+   * a peer that receives {@linkcode MessageType.CAPTURE_TIME}; without a call,
+   * no stamp is written.
+   */
+  captureTime(us: number): void {
+    if (us === this.#stampUs) return;
+    this.#stampUs = us;
+    this.#stampPending = true;
+  }
+
   /** Append one input event. */
   add(event: InputEvent): void {
     if (
@@ -934,9 +1072,18 @@ export class InputEncoder {
       throw new RangeError(`pad number must be an integer from 0 to ${MAX_PAD}, got ${event.pad}`);
     }
     const e = this.#frames;
-    // Worst case per message: a key define with two 255-byte names.
-    if (e.inFrame && e.frameLength > this.#maxFrameSize - 520) e.end();
-    if (!e.inFrame) e.begin();
+    // Worst case per event: a capture time, then a key define with two
+    // 255-byte names and the key press.
+    if (e.inFrame && e.frameLength > this.#maxFrameSize - 532) e.end();
+    if (!e.inFrame) {
+      e.begin();
+      this.#stampPending = this.#stampUs !== null;
+    }
+    if (this.#stampPending) {
+      writeExtendedHeader(e, MessageType.CAPTURE_TIME, CAPTURE_TIME_BODY);
+      writeI64(e, this.#stampUs!);
+      this.#stampPending = false;
+    }
     switch (event.type) {
       case "button":
         e.writeU8(event.pressed ? MessageType.BUTTON_DOWN : MessageType.BUTTON_UP);

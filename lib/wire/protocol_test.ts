@@ -39,12 +39,15 @@ import {
 import { V1_JOIN_FRAME, V1_WELCOME_FRAME } from "./_test_v1.ts";
 import {
   CLIENT_CAPABILITIES,
+  encodeClockReply,
+  encodeClockRequest,
   encodeLed,
   encodeTriggerRumble,
   EXTENDED_TYPE_MIN,
   HELLO_FLAG_CAPABILITIES,
   JOIN_FLAG_CAPABILITIES,
   MAX_CAPABILITY_TYPES,
+  RTT_UNKNOWN,
   SERVER_CAPABILITIES,
   V1_CLIENT_CAPABILITIES,
   V1_SERVER_CAPABILITIES,
@@ -653,6 +656,8 @@ Deno.test("SessionDecoder.fromClient and fromServer refuse the other direction's
     button: () => calls.push("button"),
     axis: () => calls.push("axis"),
     key: () => calls.push("key"),
+    captureTime: () => calls.push("captureTime"),
+    clockReply: () => calls.push("clockReply"),
   };
   const rumble = onlyPayload(encodeRumble(0, 1, 2, 3));
   assertProtocolError(() => SessionDecoder.fromClient().decode(rumble, fromClient), /0x20/);
@@ -662,6 +667,7 @@ Deno.test("SessionDecoder.fromClient and fromServer refuse the other direction's
     rumble: () => calls.push("rumble"),
     triggerRumble: () => calls.push("triggerRumble"),
     led: () => calls.push("led"),
+    clockRequest: () => calls.push("clockRequest"),
   };
   assertProtocolError(
     () =>
@@ -866,4 +872,93 @@ Deno.test("SessionDecoder rejects an extended message that is cut short", () => 
     () => decodeClientPayload([MessageType.TRIGGER_RUMBLE, 0, 1, MAX_PAD + 1], fromServer()),
     /pad number 16/,
   );
+});
+
+Deno.test("CLOCK_REQUEST and CLOCK_REPLY: extended, 64-bit times exact, negative offsets too", () => {
+  const request = { id: 7, sentUs: 1_764_590_000_123_456, rttUs: 40_000, offsetUs: -10_000_123 };
+  const reply = {
+    id: 7,
+    sentUs: request.sentUs,
+    receivedUs: 1_764_590_010_143_457,
+    repliedUs: 1_764_590_010_143_500,
+  };
+  const requestFrame = encodeClockRequest(request);
+  assert.deepEqual([...requestFrame.subarray(0, 5)], [0, 27, MessageType.CLOCK_REQUEST, 0, 24]);
+  const replyFrame = encodeClockReply(reply);
+  assert.deepEqual([...replyFrame.subarray(0, 5)], [0, 31, MessageType.CLOCK_REPLY, 0, 28]);
+  assert.deepEqual(
+    decodeAll(requestFrame, SessionDecoder.fromServer() as SessionDecoder),
+    [{ type: "clock_request", ...request }],
+  );
+  assert.deepEqual(
+    decodeAll(replyFrame, SessionDecoder.fromClient() as SessionDecoder),
+    [{ type: "clock_reply", ...reply }],
+  );
+  const unknown = decodeAll(
+    encodeClockRequest({ ...request, rttUs: RTT_UNKNOWN }),
+    SessionDecoder.fromServer() as SessionDecoder,
+  );
+  assert.equal((unknown[0] as { rttUs: number }).rttUs, RTT_UNKNOWN);
+});
+
+Deno.test("InputEncoder: a capture time before the first event of each frame, and when it changes", () => {
+  const encoder = new InputEncoder(600);
+  const press = (button: "a" | "b", pressed = true): InputEvent => ({
+    type: "button",
+    pad: 0,
+    button,
+    pressed,
+  });
+  encoder.add({ type: "pad", pad: 0, attached: true, name: "" });
+  encoder.captureTime(1_000_000);
+  encoder.add(press("a"));
+  encoder.add(press("b"));
+  encoder.captureTime(2_000_000);
+  encoder.add(press("a", false));
+  const frames = framesOf(encoder.take());
+  assert.equal(frames.length, 1);
+  const decoded = decodeClientPayload(frames[0]!, SessionDecoder.fromClient() as SessionDecoder);
+  assert.deepEqual(decoded.map((m) => m.type === "capture_time" ? m.us : m.type), [
+    "pad",
+    1_000_000,
+    "button",
+    "button",
+    2_000_000,
+    "button",
+  ]);
+  // A later frame repeats the stamp, so every frame stands on its own.
+  encoder.add(press("b", false));
+  const next = decodeClientPayload(
+    onlyPayload(encoder.take()),
+    SessionDecoder.fromClient() as SessionDecoder,
+  );
+  assert.deepEqual(next[0], { type: "capture_time", us: 2_000_000 });
+  // Frames split for size repeat it too.
+  for (let i = 0; i < 40; i++) encoder.add(press(i % 2 ? "a" : "b", i % 4 < 2));
+  const split = framesOf(encoder.take());
+  assert.ok(split.length > 1, "the 40 events took more than one frame");
+  for (const frame of split) {
+    const messages = decodeClientPayload(frame, SessionDecoder.fromClient() as SessionDecoder);
+    assert.deepEqual(messages[0], { type: "capture_time", us: 2_000_000 });
+  }
+});
+
+Deno.test("an encoder never stamped writes the first release's bytes", () => {
+  const encoder = new InputEncoder();
+  encoder.add({ type: "button", pad: 0, button: "a", pressed: true });
+  assert.deepEqual([...encoder.take()], [0, 3, MessageType.BUTTON_DOWN, 0, 0]);
+});
+
+Deno.test("the clock messages are negotiated: each side lists what the other sends", () => {
+  assert.ok(SERVER_CAPABILITIES.sends.includes(MessageType.CLOCK_REQUEST));
+  assert.ok(CLIENT_CAPABILITIES.receives.includes(MessageType.CLOCK_REQUEST));
+  for (const type of [MessageType.CLOCK_REPLY, MessageType.CAPTURE_TIME]) {
+    assert.ok(CLIENT_CAPABILITIES.sends.includes(type));
+    assert.ok(SERVER_CAPABILITIES.receives.includes(type));
+    assert.ok(
+      !V1_SERVER_CAPABILITIES.receives.includes(type),
+      "never sent to a first-release server",
+    );
+  }
+  assert.ok(!V1_CLIENT_CAPABILITIES.receives.includes(MessageType.CLOCK_REQUEST));
 });

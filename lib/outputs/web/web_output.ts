@@ -3,13 +3,15 @@
  * the dashboard (`GET /`), the overlay (`GET /overlay`), their static files
  * and a WebSocket (`GET /events`) with `Deno.serve`. The socket first sends
  * `{"type":"snapshot",…}`, then every event as the same JSON object
- * `--json` prints, one per message; it accepts feedback commands and
+ * `--json` prints, one per message, and every second a `stats` record per
+ * client (the same as `--json --stats 1`); it accepts feedback commands and
  * answers each with `{"ok":…}`.
  *
  * @module
  */
 
-import { formatJson } from "../format.ts";
+import { formatJson, formatStatsJson } from "../format.ts";
+import { StatsWindow } from "../../server/telemetry.ts";
 import type { ServerEvent } from "../../server/events.ts";
 import type { FeedbackCommand, Output, OutputHost } from "../../server/output.ts";
 import { FailureLimiter } from "../../trust/rate_limit.ts";
@@ -62,7 +64,12 @@ export interface WebOutputOptions {
   highWater?: number;
   /** Diagnostics (a page too slow, a refused upgrade). */
   onLog?: (message: string) => void;
+  /** How often pages get a `stats` record per client, in ms. Default {@linkcode WEB_STATS_MS}. */
+  statsMs?: number;
 }
+
+/** How often pages get the clients' stats when {@linkcode WebOutputOptions.statsMs} is not given. */
+export const WEB_STATS_MS = 1000;
 
 /** The pages and what guards them. */
 const PAGES: Readonly<Record<string, string>> = {
@@ -107,6 +114,9 @@ export class WebOutput implements Output {
   readonly #abort = new AbortController();
   #host: OutputHost | null = null;
   #closed: Promise<void> | null = null;
+  /** Sends the stats while pages are connected; null while none are. */
+  #statsTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #statsWindow = new StatsWindow();
 
   private constructor(
     files: Map<string, StaticFile>,
@@ -187,6 +197,8 @@ export class WebOutput implements Output {
         this.#drop(viewer, WS_CLOSE_GOING_AWAY, "server stopping");
       }
       this.#abort.abort();
+      if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
+      this.#statsTimer = null;
       await withDeadline(this.#server.finished, SHUTDOWN_MS, () => {});
     })();
     return this.#closed;
@@ -321,6 +333,10 @@ export class WebOutput implements Output {
       }
       viewer.queue.push(JSON.stringify(this.#host.snapshot()));
       this.#viewers.add(viewer);
+      this.#statsTimer ??= setInterval(
+        () => this.#sendStats(),
+        this.#options.statsMs ?? WEB_STATS_MS,
+      );
     };
     socket.onmessage = (message) => this.#onCommand(viewer, message.data);
     socket.onclose = () => {
@@ -329,6 +345,19 @@ export class WebOutput implements Output {
     };
     socket.onerror = () => {};
     return response;
+  }
+
+  /** One `stats` record per client to every page; the timer stops when no page is left. */
+  #sendStats(): void {
+    if (this.#viewers.size === 0 || this.#closed || !this.#host) {
+      if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
+      this.#statsTimer = null;
+      return;
+    }
+    for (const stats of this.#statsWindow.read(this.#host.telemetry())) {
+      const text = formatStatsJson(stats);
+      for (const viewer of this.#viewers) viewer.queue.push(text);
+    }
   }
 
   #onCommand(viewer: Viewer, data: unknown): void {

@@ -9,7 +9,7 @@ import { withDeadline } from "../../net/deadline.ts";
 
 const TOKEN = "k7q2-m9xd-3fpa-wz8c";
 
-async function start() {
+async function start(statsMs?: number) {
   const lines: string[] = [];
   const server = await PadlinkServer.start({
     hostname: "127.0.0.1",
@@ -17,7 +17,12 @@ async function start() {
     token: TOKEN,
     onEvent: (event) => lines.push(formatJson(event)),
   });
-  const web = await WebOutput.start({ hostname: "127.0.0.1", port: 0, token: "k7q2m9xd3fpawz8c" });
+  const web = await WebOutput.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    token: "k7q2m9xd3fpawz8c",
+    statsMs,
+  });
   server.addOutput(web);
   return { server, web, lines };
 }
@@ -97,10 +102,43 @@ Deno.test("WebOutput: /events sends the snapshot first, then each event exactly 
     { type: "button", pad: 0, button: "a", pressed: false },
   ]);
   assert.equal(await connection.goodbye(), true);
-  const messages = await page.waitFor(5);
-  // key, button, then the key's release and the disconnect the server reports.
+  await page.waitFor(5);
+  // key, button, then the key's release and the disconnect the server
+  // reports (with a stats record between them if a second passed).
+  const messages = page.messages.filter((m) => !m.startsWith('{"type":"stats"'));
   assert.deepEqual(messages.slice(1), lines.slice(before, before + messages.length - 1));
   assert.equal(JSON.parse(messages[1]!).key, "<script>");
+  page.socket.close();
+  await page.closed;
+  await until(() => web.viewers === 0);
+});
+
+Deno.test("WebOutput: pages get a stats record per client at the interval, as --json --stats writes it", async () => {
+  const { server, web } = await start(100);
+  await using _ = server;
+  const connection = await PadlinkConnection.open({
+    host: "127.0.0.1",
+    port: server.addr.port,
+    name: "alice",
+    token: TOKEN,
+  });
+  const page = await viewer(web);
+  connection.send([
+    { type: "pad", pad: 0, attached: true, name: "Pad" },
+    { type: "button", pad: 0, button: "a", pressed: true },
+  ]);
+  const deadline = performance.now() + 5000;
+  const stats = () =>
+    page.messages.filter((m) => m.startsWith('{"type":"stats"')).map((m) => JSON.parse(m));
+  while (!stats().some((s) => s.rtt_us !== null) && performance.now() < deadline) {
+    await page.waitFor(page.messages.length + 1).catch(() => {});
+  }
+  const record = stats().find((s) => s.rtt_us !== null);
+  assert.ok(record, page.messages.join("\n"));
+  assert.equal(record.client, "alice");
+  assert.ok(record.rtt_us >= 0 && record.rtt_us < 50_000);
+  assert.equal(typeof record.offset_us, "number");
+  assert.equal(await connection.goodbye(), true);
   page.socket.close();
   await page.closed;
   await until(() => web.viewers === 0);

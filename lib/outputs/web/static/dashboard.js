@@ -1,7 +1,8 @@
-// GET /: every client with its address, connection time and events/s; each
-// pad drawn live; held keys as key caps. Names are set as text only.
+// GET /: every client with its address, connection time, events/s, latency
+// and round trip; each pad drawn live; held keys as key caps. Names are set
+// as text only.
 
-import { connectLive, element, eventsPerSecond, LiveState } from "./live.js";
+import { connectLive, element, eventsPerSecond, LiveState, statsText } from "./live.js";
 import { loadSkins, PadView, skinFor } from "./pad_view.js";
 
 const state = new LiveState();
@@ -24,12 +25,13 @@ function cardFor(client) {
     element("span", "since", `connected ${since.toLocaleTimeString()}`),
   );
   const rate = element("span", "rate", "0 events/s");
-  meta.append(rate);
+  const latency = element("span", "latency", "");
+  meta.append(rate, latency);
   const pads = element("div", "pads");
   const keys = element("div", "keys");
   root.append(title, meta, pads, keys);
   list.append(root);
-  card = { root, padsBox: pads, pads: new Map(), keys, rate };
+  card = { root, padsBox: pads, pads: new Map(), keys, rate, latency };
   cards.set(client.name, card);
   return card;
 }
@@ -92,7 +94,9 @@ function onMessage(message) {
     card.pads.get(message.pad)?.view.setAxis(message.axis, message.value);
   } else if (card && message.type === "key") {
     syncKeys(card, client);
-  } else {
+  } else if (card && message.type === "stats") {
+    card.latency.textContent = statsText(client);
+  } else if (message.type !== "stats") {
     syncAll();
   }
 }

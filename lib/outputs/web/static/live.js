@@ -60,6 +60,11 @@ export class LiveState {
       case "disconnect":
         this.clients.delete(message.client);
         break;
+      case "stats": {
+        const client = this.clients.get(message.client);
+        if (client) client.stats = message;
+        break;
+      }
       default: {
         const client = this.clients.get(message.client);
         if (!client) break;
@@ -69,6 +74,29 @@ export class LiveState {
       }
     }
   }
+}
+
+/** Microseconds as milliseconds in two significant figures, as the server's stats lines write them. */
+function ms(us) {
+  const value = us / 1000;
+  return `${value >= 100 ? Math.round(value) : Number(value.toPrecision(2))} ms`;
+}
+
+/**
+ * A client's latest `stats` record as text, the figures of the server's
+ * stats line: `latency p50 0.31 ms p99 0.9 ms max 1.2 ms, rtt 0.4 ms`;
+ * empty before the first record.
+ */
+export function statsText(client) {
+  const stats = client.stats;
+  if (!stats) return "";
+  const parts = [];
+  const latency = stats.latency_us;
+  if (latency) {
+    parts.push(`latency p50 ${ms(latency.p50)} p99 ${ms(latency.p99)} max ${ms(latency.max)}`);
+  }
+  if (typeof stats.rtt_us === "number") parts.push(`rtt ${ms(stats.rtt_us)}`);
+  return parts.join(", ");
 }
 
 /** Input events a client sent in the last second. */
