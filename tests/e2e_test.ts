@@ -89,11 +89,12 @@ Deno.test("replay: the server's JSON lines match the replay file exactly", async
   const events = server.events();
   const got = inputEvents(events, "alice");
   assert.deepEqual(got, session.map((e) => expected(e, "alice")));
-  // Key order on the wire is the contract's, not just the same keys; `t` is ms since connect.
+  // Key order on the wire is the contract's, not just the same keys; `t` is ms since connect,
+  // `latency_us` last (absent only before the first clock exchange).
   const firstButton = server.stdout.lines.find((l) => l.includes('"button"'))!;
   assert.match(
     firstButton,
-    /^\{"type":"button","client":"alice","t":\d+(\.\d)?,"pad":0,"button":"a","pressed":true\}$/,
+    /^\{"type":"button","client":"alice","t":\d+(\.\d)?,"pad":0,"button":"a","pressed":true(,"latency_us":\d+)?\}$/,
   );
   const connect = events.find((e) => e.type === "connect")!;
   assert.equal(connect.client, "alice");
