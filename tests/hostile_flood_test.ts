@@ -92,3 +92,73 @@ Deno.test("2,000 silent connections past the server's file limit: no spin, no lo
     await Deno.remove(replay);
   }
 });
+
+function openFiles(pid: number): number {
+  return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
+}
+
+Deno.test("1,000 silent connections to a TLS server are closed by the deadline and the cap; a real client pairs and streams", async () => {
+  const serverDir = await Deno.makeTempDir({ prefix: "padlink-server-" });
+  const clientDir = await Deno.makeTempDir({ prefix: "padlink-client-" });
+  const replay = await writeReplay(holdingReplay(200));
+  let flood: Deno.TcpConn[] = [];
+  try {
+    await using server = await startServer(["--tls", "--config-dir", serverDir]);
+    const filesBefore = openFiles(server.pid);
+    const started = performance.now();
+    flood = await silentFlood(server.port, 1000);
+    // Past 512 waiting, the oldest went at once; the rest go at the 3 s deadline.
+    const ended = await Promise.all(flood.map(async (conn) => {
+      const buffer = new Uint8Array(64);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        return await Promise.race([
+          conn.read(buffer).then(() => performance.now(), () => performance.now()),
+          new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), 8000)),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }));
+    const stillOpen = ended.filter((at) => at === null).length;
+    const lastClosedMs = Math.max(...ended.map((at) => (at ?? Infinity) - started));
+    const filesAfter = openFiles(server.pid);
+    console.log(
+      `measured: ${flood.length} silent TLS connections; all closed within ${
+        lastClosedMs.toFixed(0)
+      } ms; server open files ${filesBefore} before, ${filesAfter} after`,
+    );
+    assert.equal(stillOpen, 0, `${stillOpen} silent TLS connections still open after 8 s`);
+    assert.ok(filesAfter < filesBefore + 50, `${filesAfter} open files, ${filesBefore} before`);
+    await using client = spawnEntrypoint("client.ts", [
+      "--tls",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(server.port),
+      "--token",
+      server.token!,
+      "--config-dir",
+      clientDir,
+      "--name",
+      "honest",
+      "--replay",
+      replay,
+    ]);
+    assert.equal((await client.exit(20000)).code, 0, client.stderr.text);
+    const honest = server.events().filter((e) => e.client === "honest");
+    assert.equal(honest.at(-1)?.type, "disconnect");
+    assert.equal(honest.filter((e) => e.type === "button").length, 2);
+  } finally {
+    for (const conn of flood) {
+      try {
+        conn.close();
+      } catch {
+        // Closed already.
+      }
+    }
+    await Deno.remove(replay);
+    await Deno.remove(serverDir, { recursive: true });
+    await Deno.remove(clientDir, { recursive: true });
+  }
+});

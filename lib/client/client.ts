@@ -238,7 +238,7 @@ export class PadlinkConnection {
       // padlink server ignores (empty frames) and a TLS server answers with
       // an alert, so the two can be told apart.
       const probe = options.tls ? null : new Deadline(
-        Math.min(TLS_PROBE_AFTER_MS, timeoutMs / 2),
+        Math.min(TLS_PROBE_AFTER_MS, timeoutMs / 4),
         () => {
           try {
             link.send(TLS_PROBE);
@@ -560,7 +560,7 @@ function refusalError(code: number, reason: string, where: string): ConnectError
 }
 
 /** Silence after which a plain-text client probes whether the server speaks TLS, in ms. */
-const TLS_PROBE_AFTER_MS = 500;
+const TLS_PROBE_AFTER_MS = 250;
 
 /**
  * The probe: three empty padlink frames (heartbeats), which a padlink server

@@ -19,6 +19,7 @@ import { FailureThrottle, type FailureThrottleOptions } from "../trust/failure_t
 import { AcceptLoop } from "../net/listener.ts";
 import { AddressSlots } from "../net/address_slots.ts";
 import { AbuseDelay } from "../net/abuse_delay.ts";
+import { listenTls } from "../net/tls_listener.ts";
 import { LivenessTicker } from "../net/liveness.ts";
 import { type MicrosClock, wallClockMicros } from "../net/clock_sync.ts";
 import type { TelemetrySource } from "./telemetry.ts";
@@ -237,14 +238,23 @@ export class PadlinkServer implements AsyncDisposable {
     return new Promise((resolve) => resolve(PadlinkServer.#open(options)));
   }
 
-  static #open(options: ServerOptions): PadlinkServer {
+  static async #open(options: ServerOptions): Promise<PadlinkServer> {
     const address = {
       hostname: options.hostname ?? "0.0.0.0",
       port: options.port ?? DEFAULT_PORT,
       transport: "tcp" as const,
     };
+    // TLS through node:tls, not Deno.listenTls: only there can a connection
+    // that never starts its TLS handshake be closed (see tls_listener.ts).
     const listener: Deno.Listener = options.tls
-      ? Deno.listenTls({ ...address, cert: options.tls.cert, key: options.tls.key })
+      ? await listenTls({
+        ...address,
+        cert: options.tls.cert,
+        key: options.tls.key,
+        handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        maxPending: options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
+        onLog: options.onLog,
+      }) as unknown as Deno.Listener
       : Deno.listen(address);
     let server: PadlinkServer;
     try {
