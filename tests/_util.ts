@@ -299,6 +299,17 @@ export async function writeReplay(events: readonly Record<string, unknown>[]): P
   return path;
 }
 
+/** Whether a server stderr line is part of its start-up hint (addresses, token, client line). */
+export function isStartupHint(line: string): boolean {
+  return /^(reachable on the network at |this machine has no network address |cannot list this machine's network addresses|token: |on the client: )/
+    .test(line);
+}
+
+/** A server's stderr lines without its start-up hint and blank lines: what it logged. */
+export function serverLog(lines: readonly string[]): string[] {
+  return lines.filter((line) => line !== "" && !isStartupHint(line));
+}
+
 /**
  * Assert that `stderr` is one line matching `pattern` (a client's "connected"
  * status line aside) and holds no stack trace.

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { withDeadline } from "../lib/net/deadline.ts";
 import { entrypointCommand, killQuietly } from "../tools/_spawn.ts";
-import { Lines, spawnEntrypoint, withoutTime, writeReplay } from "./_util.ts";
+import { Lines, serverLog, spawnEntrypoint, withoutTime, writeReplay } from "./_util.ts";
 
 /** `server.ts --json` with a stdout the test reads only when it wants to. */
 class PausedServer implements AsyncDisposable {
@@ -271,7 +271,7 @@ Deno.test("stdout reader that goes away: one clear line, exit 1", async () => {
   });
   await server.stderr.done;
   assert.equal(status.code, 1);
-  assert.deepEqual(server.stderr.lines, [
+  assert.deepEqual(serverLog(server.stderr.lines), [
     "padlink-server: cannot write to stdout (the program reading it went away); stopping",
   ]);
   await Deno.remove(file);
