@@ -219,3 +219,30 @@ Deno.test("padlink-server warns when its private key file can be read by others"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("padlink-server refuses a name that is not valid UTF-8, saying so", async () => {
+  await using server = await startServer(["--no-auth"]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    await readFrames(conn, 1); // HELLO
+    const join = encodeJoin({
+      version: PROTOCOL_VERSION,
+      flags: 0,
+      name: "ab",
+      nonce: newNonce(),
+      proof: new Uint8Array(0),
+    });
+    // Frame length (2), type, version, flags, name length, then the name.
+    join.set([0xff, 0xfe], 6);
+    await conn.write(join);
+    const [reply] = await readFrames(conn, 1);
+    assert.equal(reply?.[0], MessageType.REFUSE, "a REFUSE, not a silent close");
+    assert.deepEqual(decodeRefuse(reply!), {
+      code: RefuseCode.BAD_NAME,
+      reason: "the name is not valid UTF-8",
+    });
+  } finally {
+    conn.close();
+  }
+  assert.deepEqual(server.events().filter((e) => e.type === "connect"), []);
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ConnectError, PadlinkConnection } from "../client/client.ts";
 import { FrameDecoder } from "../wire/frame.ts";
 import {
+  CLIENT_CAPABILITIES,
   decodeHello,
   decodeRefuse,
   encodeJoin,
@@ -321,5 +322,51 @@ Deno.test("PadlinkServer.rumble, triggerRumble and led reach the client; bad com
     ]);
   } finally {
     await connection.goodbye();
+  }
+});
+
+Deno.test("PadlinkServer drops a client that does not read its feedback, with a log line", async () => {
+  const logs: string[] = [];
+  const { server, events, port } = await startServer({
+    token: null,
+    onLog: (message) => logs.push(message),
+  });
+  await using _ = server;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await readFrames(conn, 1); // HELLO
+    await conn.write(encodeJoin({
+      version: PROTOCOL_VERSION,
+      flags: 0,
+      name: "sponge",
+      nonce: new Uint8Array(16),
+      proof: new Uint8Array(0),
+      capabilities: CLIENT_CAPABILITIES,
+    }));
+    await readFrames(conn, 1); // WELCOME
+    await conn.write(new Uint8Array([0, 3, MessageType.PAD_ATTACH, 0, 0]));
+    while (!events.some((e) => e.type === "pad")) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Never read again: rumble until the server gives up (bounded by the queue and the kernel).
+    let result = { ok: true } as Awaited<ReturnType<typeof server.command>>;
+    for (let i = 0; i < 2_000_000 && result.ok; i++) {
+      result = await server.command({
+        type: "rumble",
+        client: "sponge",
+        pad: 0,
+        low: 1,
+        high: 1,
+        ms: 100,
+      });
+    }
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.error : "", /peer is not reading/);
+    assert.ok(
+      logs.some((l) => /^sponge \(127\.0\.0\.1:\d+\): peer is not reading/.test(l)),
+      logs.join("\n"),
+    );
+  } finally {
+    conn.close();
   }
 });

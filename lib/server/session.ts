@@ -418,11 +418,8 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
         : "";
       return { ok: false, error: `${this.name} does not take ${command.type} commands${old}` };
     }
-    try {
-      this.#link.send(encodeFeedback(command));
-    } catch (error) {
-      this.#end(describeFailure(error));
-      return { ok: false, error: `${this.name}: ${describeFailure(error)}` };
+    if (!this.#trySend(encodeFeedback(command))) {
+      return { ok: false, error: `${this.name}: ${this.#endReason ?? "connection closed"}` };
     }
     return { ok: true };
   }
@@ -478,9 +475,16 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
     this.#trySend(encodeClockRequest(this.telemetry.request(this.#host.settings.clock())));
   }
 
-  #trySend(bytes: Uint8Array): void {
+  /**
+   * Queue bytes for the client. A client that does not read (its queue is
+   * full) is dropped, and every such drop is logged.
+   *
+   * @returns false when the client was dropped instead.
+   */
+  #trySend(bytes: Uint8Array): boolean {
     try {
       this.#link.send(bytes);
+      return true;
     } catch (error) {
       if (this.#endReason === null) {
         this.#host.log(
@@ -488,6 +492,7 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
         );
       }
       this.#end(describeFailure(error));
+      return false;
     }
   }
 
