@@ -80,6 +80,7 @@ Options:
   --list              list every controller SDL sees (index, name, type, GUID, mapping)
                       and exit; with --virtual FILE, the file's pads are attached as
                       SDL virtual controllers first
+  --motion            turn on the pads' accelerometer and gyro and send motion
   --no-reconnect      exit when the connection is lost instead of reconnecting
   --json              write JSON lines on stdout: connected, reconnecting, and the
                       rumble, trigger_rumble and led feedback applied to each pad
@@ -112,6 +113,8 @@ export interface ClientCliOptions {
   mappings?: string;
   /** `--list`: list controllers and exit. */
   list: boolean;
+  /** `--motion`: turn on the pads' sensors. */
+  motion: boolean;
   reconnect: boolean;
   /** `--json`: JSON lines on stdout for connection changes and feedback. */
   json: boolean;
@@ -178,6 +181,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     rate: { type: "string" },
     mappings: { type: "string" },
     list: { type: "boolean" },
+    motion: { type: "boolean" },
     "no-reconnect": { type: "boolean" },
     json: { type: "boolean" },
     tls: { type: "boolean" },
@@ -239,6 +243,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     rateHz: values.rate === undefined ? 1000 : parseNumber(values.rate, "--rate", 1, 10000),
     mappings: values.mappings,
     list: values.list ?? false,
+    motion: values.motion ?? false,
     reconnect: !values["no-reconnect"],
     json: values.json ?? false,
     tls: Boolean(values.tls || values.ca !== undefined || values.repair),
@@ -343,6 +348,7 @@ export async function clientMain(args: string[]): Promise<number> {
     deadzone: options.deadzone,
     rateHz: options.rateHz,
     mappings: options.mappings,
+    motion: options.motion,
     record: options.record,
     virtual,
     where,

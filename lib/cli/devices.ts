@@ -25,6 +25,8 @@ export interface DeviceModeOptions {
   deadzone: number;
   rateHz: number;
   mappings?: string;
+  /** `--motion`: turn on the pads' accelerometer and gyro. */
+  motion?: boolean;
   record?: string;
   /** Entries to play through virtual controllers, when `--virtual` was given. */
   virtual?: ReplayEntry[];
@@ -96,6 +98,7 @@ export async function openDevices(options: DeviceModeOptions): Promise<SdlInput>
       rateHz: options.rateHz,
       mappingsFile: options.mappings,
       title: windowTitle("connecting", options.where),
+      motion: options.motion,
     });
   } catch (error) {
     if (error instanceof Sdl2NotFoundError) throw new DeviceError(error.message);
@@ -149,7 +152,7 @@ export async function runDevices(
 
   const abort = new AbortController();
   const virtualDone = options.virtual
-    ? playVirtual(input, options.virtual, abort.signal).then(async () => {
+    ? playVirtual(input, options.virtual, abort.signal, log).then(async () => {
       // Let SDL deliver the last changes (a coalesced axis waits up to 1/rate s).
       const deadline = performance.now() + 2000;
       while (
@@ -193,7 +196,19 @@ async function playVirtual(
   input: SdlInput,
   entries: ReplayEntry[],
   signal: AbortSignal,
+  log: (message: string) => void,
 ): Promise<void> {
+  // SDL 2.26 virtual controllers have no sensors, touchpad or battery.
+  const unplayable =
+    entries.filter((entry) =>
+      entry.event.type === "motion" || entry.event.type === "touch" ||
+      entry.event.type === "battery"
+    ).length;
+  if (unplayable > 0) {
+    log(
+      `--virtual: ${unplayable} motion, touch and battery lines skipped (SDL virtual controllers have none); --replay sends them`,
+    );
+  }
   await playReplay(entries, async (batch) => {
     for (const event of batch) {
       switch (event.type) {

@@ -18,18 +18,22 @@ Deno.test("parseOutputFilter names an unknown kind and lists the known ones", ()
   refused(
     false,
     "buttons,sticks",
-    "--only: unknown kind 'sticks'; the kinds are buttons, axes, keys, pads",
+    "--only: unknown kind 'sticks'; the kinds are buttons, axes, keys, pads, motion, touches, battery",
   );
   refused(
     false,
     "button",
-    "--only: unknown kind 'button'; the kinds are buttons, axes, keys, pads",
+    "--only: unknown kind 'button'; the kinds are buttons, axes, keys, pads, motion, touches, battery",
   );
-  refused(false, "", "--only takes kinds separated by commas (buttons, axes, keys, pads), got ''");
+  refused(
+    false,
+    "",
+    "--only takes kinds separated by commas (buttons, axes, keys, pads, motion, touches, battery), got ''",
+  );
   refused(
     false,
     "keys,",
-    "--only takes kinds separated by commas (buttons, axes, keys, pads), got 'keys,'",
+    "--only takes kinds separated by commas (buttons, axes, keys, pads, motion, touches, battery), got 'keys,'",
   );
   refused(true, "keys", "--quiet and --only contradict each other; pass one of them");
 });

@@ -77,7 +77,8 @@ Options:
   --json              write JSON lines on stdout (messages go to stderr)
   --quiet             show only connects and disconnects on stdout
   --only KINDS        show only these kinds of input on stdout, with connects and
-                      disconnects: buttons, axes, keys, pads (for example buttons,keys)
+                      disconnects: buttons, axes, keys, pads, motion, touches,
+                      battery (for example buttons,keys)
   --output-queue N    events held for a stdout reader that falls behind; past N they are
                       dropped and a gap line says how many (default ${DEFAULT_OUTPUT_QUEUE})
   --stats SECONDS     every SECONDS, one line per client: events/s, latency, round trip

@@ -158,7 +158,7 @@ export class PadlinkConnection {
   readonly serverCapabilities: Capabilities;
 
   readonly #link: FramedConnection;
-  readonly #encoder = new InputEncoder();
+  readonly #encoder: InputEncoder;
   readonly #heartbeatMs: number;
   readonly #clock: MicrosClock;
   /** Whether the server takes capture times (negotiated in the handshake). */
@@ -182,6 +182,9 @@ export class PadlinkConnection {
     this.#stampsCapture = serverCapabilities.receives.includes(MessageType.CAPTURE_TIME);
     this.name = name;
     this.serverCapabilities = serverCapabilities;
+    // What this server takes decides how a pad attach is sent, and whether
+    // motion, touch and battery are sent at all.
+    this.#encoder = new InputEncoder(1024, serverCapabilities.receives);
     this.peer = link.peer;
     this.timeoutMs = timeoutMs;
     this.#heartbeatMs = heartbeatMs;

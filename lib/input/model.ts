@@ -74,6 +74,108 @@ export interface PadEvent {
   vendor?: number;
   /** The pad's USB product id, when known. */
   product?: number;
+  /** The controller type, as `SDL_GameControllerGetType` tells it, when known. */
+  kind?: PadKind;
+  /** What the pad has besides buttons and axes, when known. */
+  capabilities?: PadCapability[];
+}
+
+/**
+ * Controller types, in `SDL_GameControllerType` order (SDL_gamecontroller.h,
+ * SDL 2.26): `SDL_CONTROLLER_TYPE_UNKNOWN` is 0, `…_XBOX360` 1, and so on.
+ */
+export const PAD_KINDS = [
+  "unknown",
+  "xbox360",
+  "xboxone",
+  "ps3",
+  "ps4",
+  "switchpro",
+  "virtual",
+  "ps5",
+  "luna",
+  "stadia",
+  "shield",
+  "joycon_left",
+  "joycon_right",
+  "joycon_pair",
+] as const;
+
+/** A controller type (see {@linkcode PAD_KINDS}). */
+export type PadKind = typeof PAD_KINDS[number];
+
+/** What a pad may have besides buttons and axes, in wire bit order (bit 0 first). */
+export const PAD_CAPABILITIES = [
+  "rumble",
+  "trigger_rumble",
+  "led",
+  "touchpad",
+  "accel",
+  "gyro",
+  "battery",
+] as const;
+
+/** One of {@linkcode PAD_CAPABILITIES}. */
+export type PadCapability = typeof PAD_CAPABILITIES[number];
+
+/**
+ * The latest motion sample of a pad. Accelerometer in m/s² (SDL's
+ * `SDL_SENSOR_ACCEL`, gravity included: a pad at rest reads about 9.81 on
+ * the axis pointing up), gyro in rad/s (`SDL_SENSOR_GYRO`); axes as SDL
+ * gives them (x right, y up, z towards the player).
+ */
+export interface MotionEvent {
+  /** Always `"motion"`. */
+  type: "motion";
+  /** The pad number, 0…{@linkcode MAX_PAD}. */
+  pad: number;
+  /** Acceleration x, y, z in m/s². */
+  accel: [number, number, number];
+  /** Angular speed x, y, z in rad/s. */
+  gyro: [number, number, number];
+  /** The sensor's timestamp in µs (SDL's `timestamp_us`, or the capture's clock). */
+  t_us: number;
+}
+
+/** What a touchpad finger did. */
+export type TouchState = "down" | "move" | "up";
+
+/** A finger on a pad's touchpad. */
+export interface TouchEvent {
+  /** Always `"touch"`. */
+  type: "touch";
+  /** The pad number, 0…{@linkcode MAX_PAD}. */
+  pad: number;
+  /** Which touchpad of the pad (0 for a DualShock 4 or DualSense). */
+  touchpad: number;
+  /** Which finger (0, 1, …). */
+  finger: number;
+  /** Down, move or up. */
+  state: TouchState;
+  /** Position left to right in [0, 1]. */
+  x: number;
+  /** Position top to bottom in [0, 1]. */
+  y: number;
+  /** Pressure in [0, 1]. */
+  pressure: number;
+}
+
+/** A battery level, from SDL's `SDL_JoystickPowerLevel`. */
+export type BatteryLevel = "unknown" | "empty" | "low" | "medium" | "full";
+
+/** Whether a pad runs on its battery or on a cable. */
+export type BatteryState = "unknown" | "battery" | "wired";
+
+/** A pad's battery changed. */
+export interface BatteryEvent {
+  /** Always `"battery"`. */
+  type: "battery";
+  /** The pad number, 0…{@linkcode MAX_PAD}. */
+  pad: number;
+  /** The charge: unknown on a wired pad. */
+  level: BatteryLevel;
+  /** On battery, on a cable, or unknown. */
+  state: BatteryState;
 }
 
 /** A button was pressed or released. */
@@ -113,7 +215,14 @@ export interface KeyEvent {
 }
 
 /** Any input event a client forwards. */
-export type InputEvent = PadEvent | ButtonEvent | AxisEvent | KeyEvent;
+export type InputEvent =
+  | PadEvent
+  | ButtonEvent
+  | AxisEvent
+  | KeyEvent
+  | MotionEvent
+  | TouchEvent
+  | BatteryEvent;
 
 const BUTTON_INDEX: ReadonlyMap<string, number> = new Map(
   BUTTON_NAMES.map((name, index) => [name, index]),
@@ -210,9 +319,14 @@ export function applyDeadzone(value: number, deadzone: number): number {
 
 /** The held state of one pad. */
 interface PadState {
-  name: string;
+  /** Its attach event (name, kind, ids, capabilities). */
+  attach: PadEvent;
   buttons: Set<ButtonName>;
   axes: Map<AxisName, number>;
+  /** Fingers down, by `touchpad:finger`, with their last event. */
+  touches: Map<string, TouchEvent>;
+  /** The last battery reported, if any. */
+  battery?: BatteryEvent;
 }
 
 /**
@@ -236,9 +350,10 @@ export class InputState {
         if (event.attached) {
           if (this.#pads.has(event.pad)) return false;
           this.#pads.set(event.pad, {
-            name: event.name ?? "",
+            attach: { ...event, name: event.name ?? "" },
             buttons: new Set(),
             axes: new Map(),
+            touches: new Map(),
           });
           return true;
         }
@@ -265,6 +380,35 @@ export class InputState {
         if (this.#keys.has(id) === event.pressed) return false;
         if (event.pressed) this.#keys.set(id, event);
         else this.#keys.delete(id);
+        return true;
+      }
+      case "motion":
+        // Every sample is news; nothing is held.
+        return this.#pads.has(event.pad);
+      case "touch": {
+        const pad = this.#pads.get(event.pad);
+        if (!pad) return false;
+        const id = `${event.touchpad}:${event.finger}`;
+        const down = pad.touches.has(id);
+        if (event.state === "up") {
+          if (!down) return false;
+          pad.touches.delete(id);
+          return true;
+        }
+        if (event.state === "down" && down) return false;
+        if (event.state === "move" && !down) return false;
+        const last = pad.touches.get(id);
+        if (last && last.x === event.x && last.y === event.y && last.pressure === event.pressure) {
+          return false;
+        }
+        pad.touches.set(id, event);
+        return true;
+      }
+      case "battery": {
+        const pad = this.#pads.get(event.pad);
+        if (!pad) return false;
+        if (pad.battery?.level === event.level && pad.battery.state === event.state) return false;
+        pad.battery = event;
         return true;
       }
     }
@@ -302,7 +446,9 @@ export class InputState {
     const events: InputEvent[] = [];
     for (const pad of this.pads()) {
       const state = this.#pads.get(pad)!;
-      events.push({ type: "pad", pad, attached: true, name: state.name });
+      events.push({ ...state.attach });
+      if (state.battery) events.push({ ...state.battery });
+      for (const touch of state.touches.values()) events.push({ ...touch, state: "down" });
       for (const button of sortByIndex(state.buttons, buttonIndex)) {
         events.push({ type: "button", pad, button, pressed: true });
       }
@@ -322,6 +468,7 @@ export class InputState {
     const state = this.#pads.get(pad);
     if (!state) return [];
     const events: InputEvent[] = [];
+    for (const touch of state.touches.values()) events.push({ ...touch, state: "up" });
     for (const button of sortByIndex(state.buttons, buttonIndex)) {
       events.push({ type: "button", pad, button, pressed: false });
     }

@@ -10,12 +10,18 @@
 import {
   applyDeadzone,
   axisFromSdl,
+  type BatteryEvent,
   BUTTON_NAMES,
   type InputEvent,
   InputState,
   isTrigger,
   MAX_PAD,
+  type PadEvent,
+  type TouchEvent,
 } from "./model.ts";
+
+/** What SDL says about a controller besides its name (see {@linkcode PadEvent}). */
+export type PadInfo = Required<Pick<PadEvent, "kind" | "vendor" | "product" | "capabilities">>;
 import { AxisCoalescer } from "./coalescer.ts";
 
 /** Options for {@linkcode InputPipeline}. */
@@ -50,6 +56,11 @@ export class InputPipeline {
   #out: InputEvent[] = [];
   #state = new InputState();
   #pads = new Map<number, number>();
+  /** The latest motion readings per pad, until {@linkcode InputPipeline.flushMotion}. */
+  #motion = new Map<
+    number,
+    { accel: [number, number, number]; gyro: [number, number, number]; tUs: number; fresh: boolean }
+  >();
   #coalescer: AxisCoalescer;
 
   /**
@@ -79,6 +90,7 @@ export class InputPipeline {
    * @param buttons current button states, by `SDL_GameControllerButton`
    * @param axes current raw axis values, by `SDL_GameControllerAxis`
    * @param now the current time in ms
+   * @param info its type, USB ids and capabilities, when SDL tells them
    * @returns the pad number given to it, or `null` if every number is taken
    *   or the instance is already attached
    */
@@ -88,6 +100,7 @@ export class InputPipeline {
     buttons: readonly boolean[],
     axes: readonly number[],
     now: number,
+    info?: PadInfo,
   ): number | null {
     if (this.#pads.has(instanceId)) return null;
     const taken = new Set(this.#pads.values());
@@ -96,7 +109,11 @@ export class InputPipeline {
     if (pad > MAX_PAD) return null;
     this.#coalescer.flushAll(now);
     this.#pads.set(instanceId, pad);
-    this.#emit({ type: "pad", pad, attached: true, name });
+    this.#emit(
+      info
+        ? { type: "pad", pad, attached: true, name, ...info }
+        : { type: "pad", pad, attached: true, name },
+    );
     buttons.forEach((pressed, index) => {
       if (pressed) this.button(instanceId, index, true, now);
     });
@@ -139,6 +156,7 @@ export class InputPipeline {
     for (const event of this.#state.padNeutralEvents(pad)) this.#emit(event);
     this.#emit({ type: "pad", pad, attached: false });
     this.#coalescer.forgetPad(pad);
+    this.#motion.delete(pad);
     this.#pads.delete(instanceId);
     return pad;
   }
@@ -186,6 +204,83 @@ export class InputPipeline {
   key(key: string, scancode: string, pressed: boolean, now: number): void {
     this.#coalescer.flushAll(now);
     this.#emit({ type: "key", key, scancode, pressed });
+  }
+
+  /**
+   * A motion sensor reading. Readings are held until
+   * {@linkcode InputPipeline.flushMotion}, which emits one `motion` event per
+   * pad with the latest accelerometer and gyro samples.
+   *
+   * @param instanceId SDL's joystick instance id
+   * @param sensor "accel" (m/s²) or "gyro" (rad/s)
+   * @param data the three readings
+   * @param tUs the reading's time in µs
+   */
+  sensor(
+    instanceId: number,
+    sensor: "accel" | "gyro",
+    data: readonly [number, number, number],
+    tUs: number,
+  ): void {
+    const pad = this.#pads.get(instanceId);
+    if (pad === undefined) return;
+    let motion = this.#motion.get(pad);
+    if (!motion) {
+      motion = { accel: [0, 0, 0], gyro: [0, 0, 0], tUs: 0, fresh: false };
+      this.#motion.set(pad, motion);
+    }
+    motion[sensor] = [data[0], data[1], data[2]];
+    motion.tUs = Math.max(motion.tUs, tUs);
+    motion.fresh = true;
+  }
+
+  /** Emit one `motion` event per pad that had a reading since the last call. */
+  flushMotion(): void {
+    for (const [pad, motion] of this.#motion) {
+      if (!motion.fresh) continue;
+      motion.fresh = false;
+      this.#emit({
+        type: "motion",
+        pad,
+        accel: [...motion.accel],
+        gyro: [...motion.gyro],
+        t_us: motion.tUs,
+      });
+    }
+  }
+
+  /**
+   * A touchpad finger went down, moved or went up.
+   *
+   * @param instanceId SDL's joystick instance id
+   * @param touch where, with positions and pressure in [0, 1]
+   * @param now the current time in ms
+   */
+  touch(instanceId: number, touch: Omit<TouchEvent, "type" | "pad">, now: number): void {
+    const pad = this.#pads.get(instanceId);
+    if (pad === undefined) return;
+    this.#coalescer.flushAll(now);
+    const unit = (v: number) => Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0));
+    this.#emit({
+      type: "touch",
+      pad,
+      ...touch,
+      x: unit(touch.x),
+      y: unit(touch.y),
+      pressure: unit(touch.pressure),
+    });
+  }
+
+  /**
+   * A battery report; one that repeats the last is dropped.
+   *
+   * @param instanceId SDL's joystick instance id
+   * @param battery the level and state
+   */
+  battery(instanceId: number, battery: Omit<BatteryEvent, "type" | "pad">): void {
+    const pad = this.#pads.get(instanceId);
+    if (pad === undefined) return;
+    this.#emit({ type: "battery", pad, ...battery });
   }
 
   /**

@@ -116,3 +116,31 @@ Deno.test("InputPipeline rejects a deadzone outside [0, 1)", () => {
   assert.throws(() => pipeline(1), RangeError);
   assert.throws(() => pipeline(-0.1), RangeError);
 });
+
+Deno.test("InputPipeline coalesces sensor readings to one motion event per pad per flush", () => {
+  const pipeline = new InputPipeline({ deadzone: 0, rateHz: 1000 });
+  pipeline.padAdded(7, "DS4", [], [], 0, {
+    kind: "ps4",
+    vendor: 0x054c,
+    product: 0x09cc,
+    capabilities: ["accel", "gyro"],
+  });
+  pipeline.padAdded(8, "Other", [], [], 0);
+  pipeline.take();
+  pipeline.sensor(7, "accel", [1, 2, 3], 100);
+  pipeline.sensor(7, "gyro", [4, 5, 6], 110);
+  pipeline.sensor(7, "accel", [7, 8, 9], 120);
+  pipeline.sensor(99, "accel", [0, 0, 0], 1); // not a pad: ignored
+  pipeline.flushMotion();
+  pipeline.flushMotion(); // nothing new
+  assert.deepEqual(pipeline.take(), [
+    { type: "motion", pad: 0, accel: [7, 8, 9], gyro: [4, 5, 6], t_us: 120 },
+  ]);
+  pipeline.touch(8, { touchpad: 0, finger: 0, state: "down", x: 1.5, y: -1, pressure: 0.5 }, 1);
+  pipeline.battery(8, { level: "full", state: "battery" });
+  pipeline.battery(8, { level: "full", state: "battery" }); // unchanged: dropped
+  assert.deepEqual(pipeline.take(), [
+    { type: "touch", pad: 1, touchpad: 0, finger: 0, state: "down", x: 1, y: 0, pressure: 0.5 },
+    { type: "battery", pad: 1, level: "full", state: "battery" },
+  ]);
+});

@@ -16,9 +16,12 @@ export const EVENT_KINDS = {
   axes: "axis",
   keys: "key",
   pads: "pad",
+  motion: "motion",
+  touches: "touch",
+  battery: "battery",
 } as const;
 
-/** A kind of input event: `buttons`, `axes`, `keys` or `pads`. */
+/** A kind of input event: `buttons`, `axes`, `keys`, `pads`, `motion`, `touches` or `battery`. */
 export type EventKind = keyof typeof EVENT_KINDS;
 
 /** Whether `name` is one of {@linkcode EVENT_KINDS}. */
@@ -54,6 +57,12 @@ export function passes(event: ServerEvent, kinds: ReadonlySet<EventKind>): boole
       return kinds.has("keys");
     case "pad":
       return kinds.has("pads");
+    case "motion":
+      return kinds.has("motion");
+    case "touch":
+      return kinds.has("touches");
+    case "battery":
+      return kinds.has("battery");
   }
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { AxisName, ButtonName } from "../input/model.ts";
+import type { AxisName, ButtonName, PadEvent } from "../input/model.ts";
 import type { ServerEvent } from "../server/events.ts";
 import { formatHostPort } from "../net/host_port.ts";
 import type { ClientStats } from "../server/telemetry.ts";
@@ -71,11 +71,23 @@ export function formatHuman(event: ServerEvent): string {
       return `${safeText(event.client)} connected from ${event.addr}`;
     case "disconnect":
       return `${safeText(event.client)} disconnected (${safeText(event.reason)})`;
-    case "pad":
+    case "pad": {
       if (!event.attached) return `${safeText(event.client)} pad${event.pad} detached`;
-      return event.name
+      const line = event.name
         ? `${safeText(event.client)} pad${event.pad} attached: ${safeText(event.name)}`
         : `${safeText(event.client)} pad${event.pad} attached`;
+      return event.kind === undefined ? line : `${line} (${padDetails(event)})`;
+    }
+    case "motion":
+      return `${safeText(event.client)} pad${event.pad} motion accel ${
+        event.accel.join(" ")
+      } m/s² gyro ${event.gyro.join(" ")} rad/s`;
+    case "touch":
+      return `${
+        safeText(event.client)
+      } pad${event.pad} touchpad${event.touchpad} finger${event.finger} ${event.state} ${event.x} ${event.y} pressure ${event.pressure}`;
+    case "battery":
+      return `${safeText(event.client)} pad${event.pad} battery ${event.level} (${event.state})`;
     case "button":
       return `${safeText(event.client)} pad${event.pad} ${BUTTON_LABELS[event.button]} ${
         event.pressed ? "pressed" : "released"
@@ -87,6 +99,17 @@ export function formatHuman(event: ServerEvent): string {
         event.pressed ? "pressed" : "released"
       }`;
   }
+}
+
+/** "ps4 054c:09cc, rumble led touchpad" for a pad's attach line. */
+function padDetails(event: PadEvent): string {
+  const ids = `${hex4(event.vendor ?? 0)}:${hex4(event.product ?? 0)}`;
+  const capabilities = event.capabilities?.length ? `, ${event.capabilities.join(" ")}` : "";
+  return `${event.kind ?? "unknown"} ${ids}${capabilities}`;
+}
+
+function hex4(value: number): string {
+  return value.toString(16).padStart(4, "0");
 }
 
 const q = jsonString;
@@ -127,14 +150,34 @@ function formatJsonFields(event: ServerEvent): string {
       return `{"type":"key","client":${q(event.client)},"t":${event.t},"key":${
         q(event.key)
       },"scancode":${q(event.scancode)},"pressed":${event.pressed}}`;
-    case "pad":
-      return event.attached
-        ? `{"type":"pad","client":${
-          q(event.client)
-        },"t":${event.t},"pad":${event.pad},"attached":true,"name":${q(event.name ?? "")}}`
-        : `{"type":"pad","client":${
+    case "pad": {
+      if (!event.attached) {
+        return `{"type":"pad","client":${
           q(event.client)
         },"t":${event.t},"pad":${event.pad},"attached":false}`;
+      }
+      const head = `{"type":"pad","client":${
+        q(event.client)
+      },"t":${event.t},"pad":${event.pad},"attached":true,"name":${q(event.name ?? "")}`;
+      if (event.kind === undefined) return `${head}}`;
+      return `${head},"kind":"${event.kind}","vendor":${event.vendor ?? 0},"product":${
+        event.product ?? 0
+      },"capabilities":[${(event.capabilities ?? []).map((c) => `"${c}"`).join(",")}]}`;
+    }
+    case "motion":
+      return `{"type":"motion","client":${
+        q(event.client)
+      },"t":${event.t},"pad":${event.pad},"accel":[${event.accel.join(",")}],"gyro":[${
+        event.gyro.join(",")
+      }],"t_us":${event.t_us}}`;
+    case "touch":
+      return `{"type":"touch","client":${
+        q(event.client)
+      },"t":${event.t},"pad":${event.pad},"touchpad":${event.touchpad},"finger":${event.finger},"state":"${event.state}","x":${event.x},"y":${event.y},"pressure":${event.pressure}}`;
+    case "battery":
+      return `{"type":"battery","client":${
+        q(event.client)
+      },"t":${event.t},"pad":${event.pad},"level":"${event.level}","state":"${event.state}"}`;
     case "connect":
       return `{"type":"connect","client":${q(event.client)},"addr":${q(event.addr)}}`;
     case "disconnect":

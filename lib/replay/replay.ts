@@ -1,6 +1,6 @@
 /**
  * Replay files: JSON lines of input events (`pad`, `button`, `axis`, `key`,
- * with an optional `client`) plus `t`, milliseconds from the start; a
+ * `motion`, `touch`, `battery`, with an optional `client`) plus `t`, milliseconds from the start; a
  * missing `t` means "at the same time as the previous line", and a key
  * line without `scancode` gets SDL's scancode of the same name. The
  * server's `--json` output replays as it is: its lines that are not input
@@ -23,6 +23,10 @@ import {
   InputState,
   isTrigger,
   MAX_PAD,
+  PAD_CAPABILITIES,
+  PAD_KINDS,
+  type PadCapability,
+  type PadKind,
 } from "../input/model.ts";
 import { scancodeForKey } from "../input/scancodes.ts";
 import { sleep } from "../net/deadline.ts";
@@ -64,7 +68,27 @@ export interface ReplayParseOptions {
 }
 
 /** Types of the server's `--json` lines that carry input; every other type is skipped. */
-const INPUT_TYPES: ReadonlySet<string> = new Set(["pad", "button", "axis", "key"]);
+const INPUT_TYPES: ReadonlySet<string> = new Set([
+  "pad",
+  "button",
+  "axis",
+  "key",
+  "motion",
+  "touch",
+  "battery",
+]);
+
+/** The `"type"` values a replay line may have, for messages. */
+const TYPES_TEXT = '"pad", "button", "axis", "key", "motion", "touch" or "battery"';
+const TOUCH_STATE_NAMES: ReadonlySet<string> = new Set(["down", "move", "up"]);
+const BATTERY_LEVEL_NAMES: ReadonlySet<string> = new Set([
+  "unknown",
+  "empty",
+  "low",
+  "medium",
+  "full",
+]);
+const BATTERY_STATE_NAMES: ReadonlySet<string> = new Set(["unknown", "battery", "wired"]);
 
 /**
  * Checks replay lines one at a time, in order, so a file and a stream are
@@ -127,7 +151,7 @@ export class ReplayParser {
     if (typeof record.type !== "string") {
       throw new ReplayError(
         line,
-        `"type" must be "pad", "button", "axis" or "key", got ${JSON.stringify(record.type)}`,
+        `"type" must be ${TYPES_TEXT}, got ${JSON.stringify(record.type)}`,
       );
     }
     if (record.client !== undefined && typeof record.client !== "string") {
@@ -287,6 +311,22 @@ function parseEvent(record: Record<string, unknown>, line: number): InputEvent {
         }
         event[key] = id as number;
       }
+      if (record.kind !== undefined) {
+        if (!(PAD_KINDS as readonly unknown[]).includes(record.kind)) {
+          fail(`"kind" must be one of ${PAD_KINDS.join(" ")}`);
+        }
+        event.kind = record.kind as PadKind;
+      }
+      if (record.capabilities !== undefined) {
+        const list = record.capabilities;
+        if (
+          !Array.isArray(list) ||
+          !list.every((c) => (PAD_CAPABILITIES as readonly unknown[]).includes(c))
+        ) {
+          fail(`"capabilities" must be a list of ${PAD_CAPABILITIES.join(" ")}`);
+        }
+        event.capabilities = [...new Set(list as PadCapability[])];
+      }
       return event;
     }
     case "button": {
@@ -307,6 +347,75 @@ function parseEvent(record: Record<string, unknown>, line: number): InputEvent {
         fail(`"value" of ${axis} must be a number from ${low} to 1`);
       }
       return { type: "axis", pad: pad(), axis: axis as AxisName, value: value as number };
+    }
+    case "motion": {
+      const vector = (key: "accel" | "gyro"): [number, number, number] => {
+        const value = record[key];
+        if (
+          !Array.isArray(value) || value.length !== 3 ||
+          !value.every((v) => typeof v === "number" && Number.isFinite(v))
+        ) {
+          fail(`"${key}" must be three numbers [x, y, z] (${key === "accel" ? "m/s²" : "rad/s"})`);
+        }
+        return value as [number, number, number];
+      };
+      const tUs = record.t_us ?? 0;
+      if (typeof tUs !== "number" || !Number.isInteger(tUs) || tUs < 0) {
+        fail(`"t_us" must be a whole number of microseconds`);
+      }
+      return {
+        type: "motion",
+        pad: pad(),
+        accel: vector("accel"),
+        gyro: vector("gyro"),
+        t_us: tUs as number,
+      };
+    }
+    case "touch": {
+      const small = (key: "touchpad" | "finger"): number => {
+        const value = record[key] ?? 0;
+        if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 255) {
+          fail(`"${key}" must be an integer from 0 to 255`);
+        }
+        return value as number;
+      };
+      const unit = (key: "x" | "y" | "pressure"): number => {
+        const value = record[key] ?? (key === "pressure" ? 1 : undefined);
+        if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
+          fail(`"${key}" must be a number from 0 to 1`);
+        }
+        return value as number;
+      };
+      const state = record.state;
+      if (typeof state !== "string" || !TOUCH_STATE_NAMES.has(state)) {
+        fail(`"state" must be down, move or up`);
+      }
+      return {
+        type: "touch",
+        pad: pad(),
+        touchpad: small("touchpad"),
+        finger: small("finger"),
+        state: state as "down" | "move" | "up",
+        x: unit("x"),
+        y: unit("y"),
+        pressure: unit("pressure"),
+      };
+    }
+    case "battery": {
+      const level = record.level;
+      if (typeof level !== "string" || !BATTERY_LEVEL_NAMES.has(level)) {
+        fail(`"level" must be unknown, empty, low, medium or full`);
+      }
+      const state = record.state ?? "unknown";
+      if (typeof state !== "string" || !BATTERY_STATE_NAMES.has(state)) {
+        fail(`"state" must be unknown, battery or wired`);
+      }
+      return {
+        type: "battery",
+        pad: pad(),
+        level: level as "unknown" | "empty" | "low" | "medium" | "full",
+        state: state as "unknown" | "battery" | "wired",
+      };
     }
     case "key": {
       const key = record.key;
@@ -333,7 +442,7 @@ function parseEvent(record: Record<string, unknown>, line: number): InputEvent {
     }
     default:
       return fail(
-        `"type" must be "pad", "button", "axis" or "key", got ${JSON.stringify(record.type)}`,
+        `"type" must be ${TYPES_TEXT}, got ${JSON.stringify(record.type)}`,
       );
   }
 }
@@ -347,6 +456,9 @@ function applyInSequence(state: InputState, event: InputEvent): string | null {
       break;
     case "button":
     case "axis":
+    case "motion":
+    case "touch":
+    case "battery":
       if (!state.hasPad(event.pad)) {
         return `pad ${event.pad} is not attached (attach it first with a "pad" line)`;
       }
@@ -367,6 +479,12 @@ function describe(event: InputEvent): string {
       return `key ${event.key} ${event.pressed ? "press" : "release"}`;
     case "pad":
       return `pad ${event.pad}`;
+    case "motion":
+      return `motion on pad ${event.pad}`;
+    case "touch":
+      return `touch ${event.state} of finger ${event.finger} on pad ${event.pad}`;
+    case "battery":
+      return `battery ${event.level} (${event.state}) on pad ${event.pad}`;
   }
 }
 

@@ -10,6 +10,7 @@ import {
   ReplayParser,
 } from "./replay.ts";
 import { withDeadline } from "../net/deadline.ts";
+import { replayLine } from "./recorder.ts";
 
 const ATTACH0 = '{"t":0,"type":"pad","pad":0,"attached":true,"name":"Pad"}';
 
@@ -406,4 +407,55 @@ Deno.test("playReplay plays batches from a stream as they come", async () => {
   const batches: InputEvent[][] = [];
   await within(playReplay(source, (events) => void batches.push(events)), 5000, "playReplay");
   assert.deepEqual(batches.map((b) => b.map((e) => e.type)), [["pad"], ["button"]]);
+});
+
+Deno.test("parseReplay reads pad details and motion, touch and battery lines, and what replayLine writes", () => {
+  const events: InputEvent[] = [
+    {
+      type: "pad",
+      pad: 0,
+      attached: true,
+      name: "DS4",
+      vendor: 0x054c,
+      product: 0x09cc,
+      kind: "ps4",
+      capabilities: ["rumble", "led", "touchpad", "accel", "gyro", "battery"],
+    },
+    { type: "motion", pad: 0, accel: [0.1, 9.81, -0.2], gyro: [0.01, -0.02, 0.5], t_us: 1000 },
+    {
+      type: "touch",
+      pad: 0,
+      touchpad: 0,
+      finger: 1,
+      state: "down",
+      x: 0.25,
+      y: 0.5,
+      pressure: 1,
+    },
+    { type: "touch", pad: 0, touchpad: 0, finger: 1, state: "up", x: 0.25, y: 0.5, pressure: 0 },
+    { type: "battery", pad: 0, level: "low", state: "battery" },
+  ];
+  const text = events.map((event, i) => replayLine(i, event)).join("\n");
+  assert.deepEqual(parseReplay(text).map((e) => e.event), events);
+});
+
+Deno.test("parseReplay names what is wrong in a motion, touch, battery or pad-details line", () => {
+  const cases: [string, RegExp][] = [
+    ['{"type":"motion","pad":0,"accel":[1,2],"gyro":[0,0,0]}', /"accel" must be three numbers/],
+    ['{"type":"motion","pad":0,"accel":[0,0,0],"gyro":[0,0,"x"]}', /"gyro" must be three/],
+    ['{"type":"motion","pad":0,"accel":[0,0,0],"gyro":[0,0,0],"t_us":-1}', /"t_us"/],
+    ['{"type":"touch","pad":0,"state":"tap","x":0,"y":0}', /"state" must be down, move or up/],
+    ['{"type":"touch","pad":0,"state":"down","x":2,"y":0}', /"x" must be a number from 0 to 1/],
+    ['{"type":"touch","pad":0,"state":"move","x":0.5,"y":0.5}', /changes nothing/],
+    ['{"type":"battery","pad":0,"level":"half"}', /"level" must be unknown, empty/],
+    ['{"type":"battery","pad":1,"level":"low"}', /pad 1 is not attached/],
+  ];
+  for (const [line, pattern] of cases) assertReplayError(`${ATTACH0}\n${line}`, 2, pattern);
+  assertReplayError('{"type":"pad","pad":0,"attached":true,"kind":"gamecube"}', 1, /"kind"/);
+  assertReplayError(
+    '{"type":"pad","pad":0,"attached":true,"capabilities":["jetpack"]}',
+    1,
+    /"capabilities"/,
+  );
+  assertReplayError('{"type":"pad","pad":0,"attached":true,"vendor":70000}', 1, /"vendor"/);
 });

@@ -37,6 +37,8 @@ export const SDL_KEYUP = 0x301;
 export const SDL_JOYDEVICEADDED = 0x605;
 /** SDL_events.h `SDL_JOYDEVICEREMOVED`. */
 export const SDL_JOYDEVICEREMOVED = 0x606;
+/** SDL_events.h `SDL_JOYBATTERYUPDATED`: a joystick's power level changed. */
+export const SDL_JOYBATTERYUPDATED = 0x607;
 /** SDL_events.h `SDL_CONTROLLERAXISMOTION`. */
 export const SDL_CONTROLLERAXISMOTION = 0x650;
 /** SDL_events.h `SDL_CONTROLLERBUTTONDOWN`. */
@@ -49,6 +51,14 @@ export const SDL_CONTROLLERDEVICEADDED = 0x653;
 export const SDL_CONTROLLERDEVICEREMOVED = 0x654;
 /** SDL_events.h `SDL_CONTROLLERDEVICEREMAPPED`: `which` is an instance id. */
 export const SDL_CONTROLLERDEVICEREMAPPED = 0x655;
+/** SDL_events.h `SDL_CONTROLLERTOUCHPADDOWN`. */
+export const SDL_CONTROLLERTOUCHPADDOWN = 0x656;
+/** SDL_events.h `SDL_CONTROLLERTOUCHPADMOTION`. */
+export const SDL_CONTROLLERTOUCHPADMOTION = 0x657;
+/** SDL_events.h `SDL_CONTROLLERTOUCHPADUP`. */
+export const SDL_CONTROLLERTOUCHPADUP = 0x658;
+/** SDL_events.h `SDL_CONTROLLERSENSORUPDATE`. */
+export const SDL_CONTROLLERSENSORUPDATE = 0x659;
 /** SDL_events.h `SDL_POLLSENTINEL`: internal end-of-poll marker. */
 export const SDL_POLLSENTINEL = 0x7f00;
 /** SDL_events.h `SDL_USEREVENT`: first user event type. */
@@ -87,6 +97,26 @@ export const SDL_VIRTUAL_JOYSTICK_DESC_VERSION = 1;
 export const SDL_JOYSTICK_AXIS_MAX = 32767;
 /** SDL_joystick.h `SDL_JOYSTICK_AXIS_MIN`. */
 export const SDL_JOYSTICK_AXIS_MIN = -32768;
+
+/** SDL_joystick.h `SDL_JoystickPowerLevel`: `SDL_JOYSTICK_POWER_UNKNOWN`. */
+export const SDL_JOYSTICK_POWER_UNKNOWN = -1;
+/** SDL_joystick.h `SDL_JOYSTICK_POWER_EMPTY` (≤ 5 %). */
+export const SDL_JOYSTICK_POWER_EMPTY = 0;
+/** SDL_joystick.h `SDL_JOYSTICK_POWER_LOW` (≤ 20 %). */
+export const SDL_JOYSTICK_POWER_LOW = 1;
+/** SDL_joystick.h `SDL_JOYSTICK_POWER_MEDIUM` (≤ 70 %). */
+export const SDL_JOYSTICK_POWER_MEDIUM = 2;
+/** SDL_joystick.h `SDL_JOYSTICK_POWER_FULL` (≤ 100 %). */
+export const SDL_JOYSTICK_POWER_FULL = 3;
+/** SDL_joystick.h `SDL_JOYSTICK_POWER_WIRED`. */
+export const SDL_JOYSTICK_POWER_WIRED = 4;
+
+// ---- SDL_sensor.h ----
+
+/** SDL_sensor.h `SDL_SENSOR_ACCEL`: accelerometer, m/s². */
+export const SDL_SENSOR_ACCEL = 1;
+/** SDL_sensor.h `SDL_SENSOR_GYRO`: gyroscope, rad/s. */
+export const SDL_SENSOR_GYRO = 2;
 
 // ---- SDL_gamecontroller.h ----
 
@@ -171,6 +201,30 @@ export const CONTROLLER_BUTTON_EVENT = {
 /** SDL_events.h `SDL_ControllerDeviceEvent` (and `SDL_JoyDeviceEvent`) field offsets. */
 export const DEVICE_EVENT = {
   which: 8, // Sint32: device index for ADDED, instance id for REMOVED/REMAPPED
+} as const;
+
+/** SDL_events.h `SDL_ControllerTouchpadEvent` field offsets. */
+export const CONTROLLER_TOUCHPAD_EVENT = {
+  which: 8, // SDL_JoystickID (Sint32) instance id
+  touchpad: 12, // Sint32
+  finger: 16, // Sint32
+  x: 20, // float, 0 (left) … 1
+  y: 24, // float, 0 (top) … 1
+  pressure: 28, // float, 0 … 1
+} as const;
+
+/** SDL_events.h `SDL_ControllerSensorEvent` field offsets (SDL 2.26 added `timestamp_us`). */
+export const CONTROLLER_SENSOR_EVENT = {
+  which: 8, // SDL_JoystickID (Sint32) instance id
+  sensor: 12, // Sint32 SDL_SensorType
+  data: 16, // float[3] @16, @20, @24
+  timestamp_us: 32, // Uint64, 8-byte aligned after 4 padding bytes @28
+} as const;
+
+/** SDL_events.h `SDL_JoyBatteryEvent` field offsets. */
+export const JOY_BATTERY_EVENT = {
+  which: 8, // SDL_JoystickID (Sint32) instance id
+  level: 12, // SDL_JoystickPowerLevel (int enum)
 } as const;
 
 /** SDL_joystick.h `SDL_VirtualJoystickDesc` field offsets (64-bit pointers). */
@@ -292,6 +346,47 @@ export interface SysWmEvent {
   msg: bigint;
 }
 
+/** `SDL_CONTROLLERTOUCHPADDOWN` / `…MOTION` / `…UP`. */
+export interface ControllerTouchpadEvent {
+  kind: "controllerTouchpad";
+  timestamp: number;
+  /** The joystick instance id. */
+  which: number;
+  state: "down" | "move" | "up";
+  touchpad: number;
+  finger: number;
+  /** 0 (left) … 1. */
+  x: number;
+  /** 0 (top) … 1. */
+  y: number;
+  /** 0 … 1. */
+  pressure: number;
+}
+
+/** `SDL_CONTROLLERSENSORUPDATE`. */
+export interface ControllerSensorEvent {
+  kind: "controllerSensor";
+  timestamp: number;
+  /** The joystick instance id. */
+  which: number;
+  /** The `SDL_SensorType`: {@linkcode SDL_SENSOR_ACCEL}, {@linkcode SDL_SENSOR_GYRO}, … */
+  sensor: number;
+  /** The three readings (m/s² or rad/s). */
+  data: [number, number, number];
+  /** The reading's time in µs when the hardware gives it, else 0. */
+  timestampUs: number;
+}
+
+/** `SDL_JOYBATTERYUPDATED`. */
+export interface JoyBatteryEvent {
+  kind: "joyBattery";
+  timestamp: number;
+  /** The joystick instance id. */
+  which: number;
+  /** The `SDL_JoystickPowerLevel`. */
+  level: number;
+}
+
 /** Any event type padlink does not use, with its raw `SDL_EventType`. */
 export interface OtherEvent {
   kind: "other";
@@ -309,6 +404,9 @@ export type SdlEvent =
   | ControllerDeviceEvent
   | JoystickDeviceEvent
   | SysWmEvent
+  | ControllerTouchpadEvent
+  | ControllerSensorEvent
+  | JoyBatteryEvent
   | OtherEvent;
 
 /**
@@ -402,6 +500,48 @@ export function decodeEvent(event: Uint8Array): SdlEvent {
       };
     case SDL_SYSWMEVENT:
       return { kind: "syswm", timestamp, msg: view.getBigUint64(SYSWM_EVENT.msg, true) };
+    case SDL_CONTROLLERTOUCHPADDOWN:
+    case SDL_CONTROLLERTOUCHPADMOTION:
+    case SDL_CONTROLLERTOUCHPADUP: {
+      const t = CONTROLLER_TOUCHPAD_EVENT;
+      return {
+        kind: "controllerTouchpad",
+        timestamp,
+        which: view.getInt32(t.which, true),
+        state: type === SDL_CONTROLLERTOUCHPADDOWN
+          ? "down"
+          : type === SDL_CONTROLLERTOUCHPADUP
+          ? "up"
+          : "move",
+        touchpad: view.getInt32(t.touchpad, true),
+        finger: view.getInt32(t.finger, true),
+        x: view.getFloat32(t.x, true),
+        y: view.getFloat32(t.y, true),
+        pressure: view.getFloat32(t.pressure, true),
+      };
+    }
+    case SDL_CONTROLLERSENSORUPDATE: {
+      const t = CONTROLLER_SENSOR_EVENT;
+      return {
+        kind: "controllerSensor",
+        timestamp,
+        which: view.getInt32(t.which, true),
+        sensor: view.getInt32(t.sensor, true),
+        data: [
+          view.getFloat32(t.data, true),
+          view.getFloat32(t.data + 4, true),
+          view.getFloat32(t.data + 8, true),
+        ],
+        timestampUs: Number(view.getBigUint64(t.timestamp_us, true)),
+      };
+    }
+    case SDL_JOYBATTERYUPDATED:
+      return {
+        kind: "joyBattery",
+        timestamp,
+        which: view.getInt32(JOY_BATTERY_EVENT.which, true),
+        level: view.getInt32(JOY_BATTERY_EVENT.level, true),
+      };
     default:
       return { kind: "other", timestamp, type };
   }

@@ -23,6 +23,20 @@ import {
   SDL_WINDOWEVENT_CLOSE,
   VIRTUAL_JOYSTICK_DESC,
 } from "./events.ts";
+import {
+  CONTROLLER_SENSOR_EVENT,
+  CONTROLLER_TOUCHPAD_EVENT,
+  SDL_CONTROLLERSENSORUPDATE,
+  SDL_CONTROLLERTOUCHPADDOWN,
+  SDL_CONTROLLERTOUCHPADMOTION,
+  SDL_CONTROLLERTOUCHPADUP,
+  SDL_JOYBATTERYUPDATED,
+  SDL_JOYSTICK_POWER_LOW,
+  SDL_JOYSTICK_POWER_UNKNOWN,
+  SDL_JOYSTICK_POWER_WIRED,
+  SDL_SENSOR_ACCEL,
+  SDL_SENSOR_GYRO,
+} from "./events.ts";
 
 /** A 56-byte event with every byte 0xAA, so unread padding cannot pass as zero. */
 function eventBuffer(type: number, timestamp = 1234): [Uint8Array, DataView] {
@@ -210,4 +224,81 @@ Deno.test("encodeKeyboardEvent writes the fields at SDL_KeyboardEvent's offsets"
   assert.equal(view.getInt32(20, true), 0x40000052);
   const up = decodeEvent(encodeKeyboardEvent({ pressed: false, scancode: 4, sym: 97 }));
   assert.equal(up.kind === "key" && !up.pressed && up.scancode === 4 && up.sym === 97, true);
+});
+
+Deno.test("decodeEvent reads SDL 2.26 touchpad events at SDL_ControllerTouchpadEvent's offsets", () => {
+  assert.deepEqual(
+    [
+      SDL_CONTROLLERTOUCHPADDOWN,
+      SDL_CONTROLLERTOUCHPADMOTION,
+      SDL_CONTROLLERTOUCHPADUP,
+      SDL_CONTROLLERSENSORUPDATE,
+      SDL_JOYBATTERYUPDATED,
+    ],
+    [0x656, 0x657, 0x658, 0x659, 0x607],
+  );
+  const states = [
+    [SDL_CONTROLLERTOUCHPADDOWN, "down"],
+    [SDL_CONTROLLERTOUCHPADMOTION, "move"],
+    [SDL_CONTROLLERTOUCHPADUP, "up"],
+  ] as const;
+  for (const [type, state] of states) {
+    const [bytes, view] = eventBuffer(type, 77);
+    view.setInt32(8, 12, true); // which
+    view.setInt32(12, 1, true); // touchpad
+    view.setInt32(16, 2, true); // finger
+    view.setFloat32(20, 0.25, true); // x
+    view.setFloat32(24, 0.75, true); // y
+    view.setFloat32(28, 0.5, true); // pressure
+    assert.deepEqual(decodeEvent(bytes), {
+      kind: "controllerTouchpad",
+      timestamp: 77,
+      which: 12,
+      state,
+      touchpad: 1,
+      finger: 2,
+      x: 0.25,
+      y: 0.75,
+      pressure: 0.5,
+    });
+  }
+  assert.deepEqual(CONTROLLER_TOUCHPAD_EVENT, {
+    which: 8,
+    touchpad: 12,
+    finger: 16,
+    x: 20,
+    y: 24,
+    pressure: 28,
+  });
+});
+
+Deno.test("decodeEvent reads SDL 2.26 sensor events, timestamp_us 8-byte aligned at 32", () => {
+  const [bytes, view] = eventBuffer(SDL_CONTROLLERSENSORUPDATE, 5);
+  view.setInt32(8, 3, true); // which
+  view.setInt32(12, SDL_SENSOR_GYRO, true);
+  view.setFloat32(16, 1.5, true);
+  view.setFloat32(20, -2.25, true);
+  view.setFloat32(24, 0.125, true);
+  view.setBigUint64(32, 123456789012n, true);
+  assert.deepEqual(decodeEvent(bytes), {
+    kind: "controllerSensor",
+    timestamp: 5,
+    which: 3,
+    sensor: 2,
+    data: [1.5, -2.25, 0.125],
+    timestampUs: 123456789012,
+  });
+  assert.equal(SDL_SENSOR_ACCEL, 1);
+  assert.equal(CONTROLLER_SENSOR_EVENT.timestamp_us, 32);
+});
+
+Deno.test("decodeEvent reads SDL_JoyBatteryEvent's power level", () => {
+  const [bytes, view] = eventBuffer(SDL_JOYBATTERYUPDATED, 9);
+  view.setInt32(8, 4, true);
+  view.setInt32(12, SDL_JOYSTICK_POWER_LOW, true);
+  assert.deepEqual(decodeEvent(bytes), { kind: "joyBattery", timestamp: 9, which: 4, level: 1 });
+  assert.deepEqual(
+    [SDL_JOYSTICK_POWER_UNKNOWN, SDL_JOYSTICK_POWER_LOW, SDL_JOYSTICK_POWER_WIRED],
+    [-1, 1, 4],
+  );
 });

@@ -96,6 +96,23 @@ export const SDL2_SYMBOLS = {
   SDL_GameControllerHasLED: { parameters: ["pointer"], result: "i32", optional: true },
   // SDL_GameControllerType SDL_GameControllerTypeForIndex(int joystick_index), SDL >= 2.0.12
   SDL_GameControllerTypeForIndex: { parameters: ["i32"], result: "i32", optional: true },
+  // SDL_GameControllerType SDL_GameControllerGetType(SDL_GameController *), SDL >= 2.0.12
+  SDL_GameControllerGetType: { parameters: ["pointer"], result: "i32", optional: true },
+  // Uint16 SDL_GameControllerGetVendor / GetProduct(SDL_GameController *)
+  SDL_GameControllerGetVendor: { parameters: ["pointer"], result: "u16" },
+  SDL_GameControllerGetProduct: { parameters: ["pointer"], result: "u16" },
+  // int SDL_GameControllerGetNumTouchpads(SDL_GameController *), SDL >= 2.0.14
+  SDL_GameControllerGetNumTouchpads: { parameters: ["pointer"], result: "i32", optional: true },
+  // SDL_bool SDL_GameControllerHasSensor(SDL_GameController *, SDL_SensorType), SDL >= 2.0.14
+  SDL_GameControllerHasSensor: { parameters: ["pointer", "i32"], result: "i32", optional: true },
+  // int SDL_GameControllerSetSensorEnabled(SDL_GameController *, SDL_SensorType, SDL_bool)
+  SDL_GameControllerSetSensorEnabled: {
+    parameters: ["pointer", "i32", "i32"],
+    result: "i32",
+    optional: true,
+  },
+  // SDL_JoystickPowerLevel SDL_JoystickCurrentPowerLevel(SDL_Joystick *)
+  SDL_JoystickCurrentPowerLevel: { parameters: ["pointer"], result: "i32" },
   // SDL_rwops.h: SDL_RWops *SDL_RWFromFile(const char *file, const char *mode)
   SDL_RWFromFile: { parameters: ["buffer", "buffer"], result: "pointer" },
   // SDL_keyboard.h

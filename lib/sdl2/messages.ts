@@ -35,6 +35,8 @@ export interface WorkerInit {
   title: string;
   deadzone: number;
   rateHz: number;
+  /** Turn on the accelerometer and gyro of every pad that has them. */
+  motion: boolean;
   mappingsFile?: string;
   libraryPath?: string;
 }

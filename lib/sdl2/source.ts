@@ -51,6 +51,12 @@ export interface SdlInputOptions {
   deadzone?: number;
   /** The most stick/trigger updates per axis per second. Default 1000. */
   rateHz?: number;
+  /**
+   * Turn on every pad's accelerometer and gyro and report `motion` events
+   * (one per pad per poll, the latest readings). Default false: sensors cost
+   * a pad's battery and the link's bandwidth.
+   */
+  motion?: boolean;
   /** A gamecontrollerdb.txt file of extra controller mappings to load. */
   mappingsFile?: string;
   /** The window title. Default "padlink"; keep "padlink" in it so users can find it. */
@@ -194,6 +200,7 @@ export class SdlInput implements AsyncDisposable {
       title: options.title ?? "padlink",
       deadzone,
       rateHz,
+      motion: options.motion ?? false,
       mappingsFile: options.mappingsFile,
       libraryPath: options.libraryPath,
     };

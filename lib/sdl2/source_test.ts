@@ -70,6 +70,11 @@ Deno.test("SdlInput reports every standard button and axis of a virtual controll
     pad: 0,
     attached: true,
     name: "padlink test pad",
+    // No USB ids: SDL calls it a virtual controller. Its callbacks give it motors and a light.
+    kind: "virtual",
+    vendor: 0,
+    product: 0,
+    capabilities: ["rumble", "trigger_rumble", "led"],
   });
 
   const expected: string[] = [];
@@ -389,4 +394,25 @@ Deno.test("SdlInput.listControllers lists virtual controllers with type, GUID an
   assert.match(listed.guid, /^[0-9a-f]{32}$/);
   await input.detachVirtual(1);
   assert.equal((await input.listControllers()).length, before.length);
+});
+
+Deno.test("SdlInput reports the controller type SDL derives from a virtual pad's USB ids", async () => {
+  await using input = await SdlInput.open({ window: false });
+  const recorder = new Recorder(input);
+  const models = [
+    { id: 1, name: "padlink DS4", vendor: 0x054c, product: 0x09cc, kind: "ps4" },
+    { id: 2, name: "padlink Xbox One", vendor: 0x045e, product: 0x02ea, kind: "xboxone" },
+    { id: 3, name: "padlink Switch Pro", vendor: 0x057e, product: 0x2009, kind: "switchpro" },
+  ];
+  for (const model of models) {
+    await input.attachVirtual(model.id, model.name, model);
+    const event = recorder.events[await recorder.attached(model.name)]!;
+    assert.ok(event.type === "pad");
+    assert.deepEqual(
+      { kind: event.kind, vendor: event.vendor, product: event.product },
+      { kind: model.kind, vendor: model.vendor, product: model.product },
+      model.name,
+    );
+    assert.ok(event.capabilities?.includes("rumble"), JSON.stringify(event));
+  }
 });

@@ -28,8 +28,16 @@ import {
   SDL_INIT_GAMECONTROLLER,
   SDL_INIT_JOYSTICK,
   SDL_INIT_VIDEO,
+  SDL_JOYSTICK_POWER_EMPTY,
+  SDL_JOYSTICK_POWER_FULL,
+  SDL_JOYSTICK_POWER_LOW,
+  SDL_JOYSTICK_POWER_MEDIUM,
+  SDL_JOYSTICK_POWER_UNKNOWN,
+  SDL_JOYSTICK_POWER_WIRED,
   SDL_JOYSTICK_TYPE_GAMECONTROLLER,
   SDL_RENDERER_SOFTWARE,
+  SDL_SENSOR_ACCEL,
+  SDL_SENSOR_GYRO,
   SDL_VIRTUAL_JOYSTICK_DESC_VERSION,
   SDL_WINDOW_SHOWN,
   SDL_WINDOWEVENT_EXPOSED,
@@ -57,7 +65,13 @@ import {
   type WorkerInit,
   type WorkerReport,
 } from "./messages.ts";
-import { InputPipeline } from "../input/pipeline.ts";
+import { InputPipeline, type PadInfo } from "../input/pipeline.ts";
+import {
+  type BatteryLevel,
+  type BatteryState,
+  PAD_KINDS,
+  type PadCapability,
+} from "../input/model.ts";
 import { FeedbackPacer, type PadFeedback } from "../input/feedback_pacer.ts";
 import { toHex } from "../wire/bytes.ts";
 import { padViewOps, VIEW_HEIGHT, VIEW_WIDTH } from "./pad_view.ts";
@@ -147,8 +161,11 @@ class SdlLoop {
   #rumbling = new Map<number, Rumbling>();
   #callbacks: VirtualCallbacks | null = null;
 
+  #motion: boolean;
+
   constructor(sdl: Sdl2, init: WorkerInit) {
     this.#sdl = sdl;
+    this.#motion = init.motion;
     this.#control = new Int32Array(init.control);
     this.#pipeline = new InputPipeline({ deadzone: init.deadzone, rateHz: init.rateHz });
   }
@@ -579,6 +596,8 @@ class SdlLoop {
         this.#lastInput = now;
       }
     }
+    // One motion event per pad per poll: the latest readings of the drain.
+    this.#pipeline.flushMotion();
     this.#pipeline.flushDue(now);
     this.#pacer.flushDue(now);
     const events = this.#pipeline.take();
@@ -629,6 +648,30 @@ class SdlLoop {
           });
         }
         return;
+      case "controllerTouchpad":
+        this.#pipeline.touch(event.which, {
+          touchpad: event.touchpad,
+          finger: event.finger,
+          state: event.state,
+          x: event.x,
+          y: event.y,
+          pressure: event.pressure,
+        }, now);
+        return;
+      case "controllerSensor":
+        if (event.sensor === SDL_SENSOR_ACCEL || event.sensor === SDL_SENSOR_GYRO) {
+          this.#pipeline.sensor(
+            event.which,
+            event.sensor === SDL_SENSOR_ACCEL ? "accel" : "gyro",
+            event.data,
+            // Without a hardware time, the time SDL delivered it.
+            event.timestampUs || Math.round((performance.timeOrigin + now) * 1000),
+          );
+        }
+        return;
+      case "joyBattery":
+        this.#pipeline.battery(event.which, batteryOf(event.level));
+        return;
       case "controllerDevice":
         if (event.change === "added") this.#openController(event.which, now);
         else if (event.change === "removed") this.#closeController(event.which, now);
@@ -661,7 +704,42 @@ class SdlLoop {
       axes.push(s.SDL_GameControllerGetAxis(controller, axis));
     }
     const name = readCString(s.SDL_GameControllerName(controller));
-    this.#pipeline.padAdded(instanceId, name, buttons, axes, now);
+    const joystick = s.SDL_GameControllerGetJoystick(controller);
+    const power = joystick === null
+      ? SDL_JOYSTICK_POWER_UNKNOWN
+      : s.SDL_JoystickCurrentPowerLevel(joystick);
+    const info = this.#padInfo(controller, power);
+    if (this.#motion) {
+      for (const sensor of [SDL_SENSOR_ACCEL, SDL_SENSOR_GYRO]) {
+        if (s.SDL_GameControllerHasSensor?.(controller, sensor)) {
+          s.SDL_GameControllerSetSensorEnabled?.(controller, sensor, 1);
+        }
+      }
+    }
+    this.#pipeline.padAdded(instanceId, name, buttons, axes, now, info);
+    if (power !== SDL_JOYSTICK_POWER_UNKNOWN) this.#pipeline.battery(instanceId, batteryOf(power));
+  }
+
+  /** What SDL says about a controller: its type, USB ids, and what it has. */
+  #padInfo(controller: Deno.PointerObject, power: number): PadInfo {
+    const s = this.#sdl.symbols;
+    const capabilities: PadCapability[] = [];
+    if (s.SDL_GameControllerHasRumble?.(controller)) capabilities.push("rumble");
+    if (s.SDL_GameControllerHasRumbleTriggers?.(controller)) capabilities.push("trigger_rumble");
+    if (s.SDL_GameControllerHasLED?.(controller)) capabilities.push("led");
+    if ((s.SDL_GameControllerGetNumTouchpads?.(controller) ?? 0) > 0) {
+      capabilities.push("touchpad");
+    }
+    if (s.SDL_GameControllerHasSensor?.(controller, SDL_SENSOR_ACCEL)) capabilities.push("accel");
+    if (s.SDL_GameControllerHasSensor?.(controller, SDL_SENSOR_GYRO)) capabilities.push("gyro");
+    if (power !== SDL_JOYSTICK_POWER_UNKNOWN) capabilities.push("battery");
+    const type = s.SDL_GameControllerGetType?.(controller) ?? 0;
+    return {
+      kind: PAD_KINDS[type] ?? "unknown",
+      vendor: s.SDL_GameControllerGetVendor(controller),
+      product: s.SDL_GameControllerGetProduct(controller),
+      capabilities,
+    };
   }
 
   #closeController(instanceId: number, now: number): void {
@@ -732,6 +810,24 @@ class SdlLoop {
     this.#x11?.close();
     this.#x11 = null;
     this.#sdl.close();
+  }
+}
+
+/** A padlink battery report from an `SDL_JoystickPowerLevel`. */
+function batteryOf(level: number): { level: BatteryLevel; state: BatteryState } {
+  switch (level) {
+    case SDL_JOYSTICK_POWER_EMPTY:
+      return { level: "empty", state: "battery" };
+    case SDL_JOYSTICK_POWER_LOW:
+      return { level: "low", state: "battery" };
+    case SDL_JOYSTICK_POWER_MEDIUM:
+      return { level: "medium", state: "battery" };
+    case SDL_JOYSTICK_POWER_FULL:
+      return { level: "full", state: "battery" };
+    case SDL_JOYSTICK_POWER_WIRED:
+      return { level: "unknown", state: "wired" };
+    default:
+      return { level: "unknown", state: "unknown" };
   }
 }
 

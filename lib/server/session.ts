@@ -27,10 +27,13 @@ import {
   InputState,
 } from "../input/model.ts";
 import {
+  BATTERY_LEVELS,
+  BATTERY_STATES,
   type Capabilities,
   type ClientMessageSink,
   type ClockReply,
   decodeJoin,
+  dequantizeUnit,
   encodeClockRequest,
   encodeGoodbye,
   encodeHello,
@@ -42,12 +45,14 @@ import {
   HELLO_FLAG_AUTH,
   HELLO_FLAG_CAPABILITIES,
   MessageType,
+  type PadInfo,
   PROTOCOL_VERSION,
   ProtocolError,
   type Refuse,
   RefuseCode,
   SERVER_CAPABILITIES,
   SessionDecoder,
+  TOUCH_STATES,
   V1_CLIENT_CAPABILITIES,
 } from "../wire/protocol.ts";
 import type { ClientInputEvent, ServerEvent } from "./events.ts";
@@ -552,8 +557,60 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
   // ClientMessageSink: every input is checked against the state, so a consumer
   // only ever sees real changes on attached pads.
 
-  padAttach(pad: number, name: string): void {
-    this.#emitInput({ type: "pad", pad, attached: true, name });
+  padAttach(pad: number, name: string, info?: PadInfo): void {
+    this.#emitInput(
+      info
+        ? { type: "pad", pad, attached: true, name, ...info }
+        : { type: "pad", pad, attached: true, name },
+    );
+  }
+
+  motion(
+    pad: number,
+    tUs: number,
+    accel: [number, number, number],
+    gyro: [number, number, number],
+  ): void {
+    this.#requirePad(pad);
+    this.#emitInput({
+      type: "motion",
+      pad,
+      accel: accel.map(round4) as [number, number, number],
+      gyro: gyro.map(round4) as [number, number, number],
+      t_us: tUs,
+    });
+  }
+
+  touch(
+    pad: number,
+    touchpad: number,
+    finger: number,
+    state: number,
+    x: number,
+    y: number,
+    pressure: number,
+  ): void {
+    this.#requirePad(pad);
+    this.#emitInput({
+      type: "touch",
+      pad,
+      touchpad,
+      finger,
+      state: TOUCH_STATES[state]!,
+      x: dequantizeUnit(x),
+      y: dequantizeUnit(y),
+      pressure: dequantizeUnit(pressure),
+    });
+  }
+
+  battery(pad: number, level: number, state: number): void {
+    this.#requirePad(pad);
+    this.#emitInput({
+      type: "battery",
+      pad,
+      level: BATTERY_LEVELS[level]!,
+      state: BATTERY_STATES[state]!,
+    });
   }
 
   padDetach(pad: number): void {
@@ -633,6 +690,11 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
     }
     this.#host.report(reported as ClientInputEvent);
   }
+}
+
+/** A sensor reading from f32 to 4 decimals (what the wire's precision supports). */
+function round4(value: number): number {
+  return Math.round(value * 10000) / 10000 || 0;
 }
 
 /** One line saying why a session failed. */

@@ -7,7 +7,17 @@
  */
 
 import { AXIS_NAMES, BUTTON_NAMES, dequantizeAxis, type InputEvent } from "../input/model.ts";
-import type { AnyMessageSink, ClockReply, ClockRequest, FeedbackMessage } from "./protocol.ts";
+import {
+  type AnyMessageSink,
+  BATTERY_LEVELS,
+  BATTERY_STATES,
+  type ClockReply,
+  type ClockRequest,
+  dequantizeUnit,
+  type FeedbackMessage,
+  type PadInfo,
+  TOUCH_STATES,
+} from "./protocol.ts";
 
 /** A non-input message a session can carry. */
 export type ControlMessage =
@@ -32,10 +42,55 @@ export class RecordingSink implements AnyMessageSink {
   readonly events: Recorded[] = [];
 
   /** Attached pad. */
-  padAttach(pad: number, name: string): void {
+  padAttach(pad: number, name: string, info?: PadInfo): void {
     checkPad(pad);
     if (typeof name !== "string") throw new Error(`pad name is not a string: ${name}`);
-    this.events.push({ type: "pad", pad, attached: true, name });
+    this.events.push({ type: "pad", pad, attached: true, name, ...info });
+  }
+
+  /** Motion sample (floats as the wire's f32 gives them). */
+  motion(
+    pad: number,
+    tUs: number,
+    accel: [number, number, number],
+    gyro: [number, number, number],
+  ): void {
+    checkPad(pad);
+    this.events.push({ type: "motion", pad, accel, gyro, t_us: tUs });
+  }
+
+  /** Touch. */
+  touch(
+    pad: number,
+    touchpad: number,
+    finger: number,
+    state: number,
+    x: number,
+    y: number,
+    pressure: number,
+  ): void {
+    checkPad(pad);
+    const name = TOUCH_STATES[state];
+    if (name === undefined) throw new Error(`touch state ${state} delivered`);
+    this.events.push({
+      type: "touch",
+      pad,
+      touchpad,
+      finger,
+      state: name,
+      x: dequantizeUnit(x),
+      y: dequantizeUnit(y),
+      pressure: dequantizeUnit(pressure),
+    });
+  }
+
+  /** Battery. */
+  battery(pad: number, level: number, state: number): void {
+    checkPad(pad);
+    const levelName = BATTERY_LEVELS[level];
+    const stateName = BATTERY_STATES[state];
+    if (levelName === undefined || stateName === undefined) throw new Error("battery delivered");
+    this.events.push({ type: "battery", pad, level: levelName, state: stateName });
   }
 
   /** Detached pad. */

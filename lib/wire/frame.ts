@@ -305,6 +305,13 @@ export class FrameEncoder {
     this.#length += 4;
   }
 
+  /** Append a big-endian IEEE 754 single-precision float. */
+  writeF32(value: number): void {
+    this.#reserve(4);
+    this.#view.setFloat32(this.#length, value);
+    this.#length += 4;
+  }
+
   /** Append raw bytes. */
   writeBytes(bytes: Uint8Array): void {
     this.#reserve(bytes.length);

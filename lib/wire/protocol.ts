@@ -24,6 +24,10 @@ import {
   buttonIndex,
   type InputEvent,
   MAX_PAD,
+  PAD_CAPABILITIES,
+  PAD_KINDS,
+  type PadCapability,
+  type PadKind,
   quantizeAxis,
 } from "../input/model.ts";
 
@@ -95,6 +99,14 @@ export const MessageType = {
    * after it in the same frame were captured.
    */
   CAPTURE_TIME: 0x44,
+  /** client → server (extended): a pad attached, with its type, USB ids, capabilities and name. */
+  PAD_ATTACH_EX: 0x45,
+  /** client → server (extended): pad, sensor time µs, accelerometer and gyro samples. */
+  MOTION: 0x46,
+  /** client → server (extended): pad, touchpad, finger, down/move/up, position, pressure. */
+  TOUCH: 0x47,
+  /** client → server (extended): pad, battery level and state. */
+  BATTERY: 0x48,
 } as const;
 
 /**
@@ -605,6 +617,15 @@ export class PayloadReader {
     return high * 2 ** 32 + this.u32(what);
   }
 
+  /** Read a big-endian IEEE 754 single-precision float. */
+  f32(what = "a float"): number {
+    this.#need(4, what);
+    const b = this.#bytes;
+    const view = new DataView(b.buffer, b.byteOffset + this.#offset, 4);
+    this.#offset += 4;
+    return view.getFloat32(0);
+  }
+
   /** Read `n` raw bytes (a copy). */
   bytes(n: number, what = "bytes"): Uint8Array {
     this.#need(n, what);
@@ -727,8 +748,8 @@ export interface ControlSink {
  * Input messages carry raw indices so decoding allocates nothing.
  */
 export interface ClientMessageSink extends ControlSink {
-  /** A pad was attached. */
-  padAttach(pad: number, name: string): void;
+  /** A pad was attached; `info` comes with PAD_ATTACH_EX. */
+  padAttach(pad: number, name: string, info?: PadInfo): void;
   /** A pad was detached. */
   padDetach(pad: number): void;
   /** A button changed. `button` indexes {@linkcode BUTTON_NAMES}. */
@@ -744,6 +765,59 @@ export interface ClientMessageSink extends ControlSink {
   captureTime(us: number): void;
   /** The client answered a {@linkcode ClockRequest}. */
   clockReply(reply: ClockReply): void;
+  /** A motion sample: sensor time in µs, accelerometer m/s², gyro rad/s. */
+  motion(
+    pad: number,
+    tUs: number,
+    accel: [number, number, number],
+    gyro: [number, number, number],
+  ): void;
+  /**
+   * A touchpad finger: `state` indexes {@linkcode TOUCH_STATES}; `x`, `y`
+   * and `pressure` are 0..65535 for 0..1.
+   */
+  touch(
+    pad: number,
+    touchpad: number,
+    finger: number,
+    state: number,
+    x: number,
+    y: number,
+    pressure: number,
+  ): void;
+  /** A battery change: indices of {@linkcode BATTERY_LEVELS} and {@linkcode BATTERY_STATES}. */
+  battery(pad: number, level: number, state: number): void;
+}
+
+/** What PAD_ATTACH_EX says about a pad besides its name. */
+export interface PadInfo {
+  /** The controller type. */
+  kind: PadKind;
+  /** USB vendor id (0 when unknown). */
+  vendor: number;
+  /** USB product id (0 when unknown). */
+  product: number;
+  /** What it has besides buttons and axes. */
+  capabilities: PadCapability[];
+}
+
+/** TOUCH states on the wire, by index. */
+export const TOUCH_STATES = ["down", "move", "up"] as const;
+
+/** BATTERY levels on the wire, by index. */
+export const BATTERY_LEVELS = ["unknown", "empty", "low", "medium", "full"] as const;
+
+/** BATTERY states on the wire, by index. */
+export const BATTERY_STATES = ["unknown", "battery", "wired"] as const;
+
+/** A touch position or pressure, 0..1, as the u16 on the wire. */
+export function quantizeUnit(value: number): number {
+  return Math.round(Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0)) * 0xffff);
+}
+
+/** A u16 from the wire back to 0..1, rounded to 4 decimals. */
+export function dequantizeUnit(raw: number): number {
+  return Math.round(raw / 0xffff * 10000) / 10000;
 }
 
 /**
@@ -902,6 +976,53 @@ export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
       case MessageType.PAD_DETACH:
         all.padDetach(readPad(r));
         break;
+      case MessageType.PAD_ATTACH_EX: {
+        const pad = readPad(r);
+        const kindIndex = r.u8("the pad kind");
+        const vendor = r.u16("the vendor id");
+        const product = r.u16("the product id");
+        const bits = r.u16("the capabilities");
+        const name = r.string("the pad name");
+        // A kind or capability from a later release reads as unknown / is left out.
+        const kind = PAD_KINDS[kindIndex] ?? "unknown";
+        const capabilities = PAD_CAPABILITIES.filter((_, bit) => (bits & (1 << bit)) !== 0);
+        all.padAttach(pad, name, { kind, vendor, product, capabilities });
+        break;
+      }
+      case MessageType.MOTION: {
+        const pad = readPad(r);
+        const tUs = r.u32("the sensor time") * 0x100000000 + r.u32("the sensor time");
+        const accel: [number, number, number] = [
+          r.f32("accel x"),
+          r.f32("accel y"),
+          r.f32("accel z"),
+        ];
+        const gyro: [number, number, number] = [r.f32("gyro x"), r.f32("gyro y"), r.f32("gyro z")];
+        if (![...accel, ...gyro].every(Number.isFinite)) {
+          throw new ProtocolError("a motion sample is not a finite number");
+        }
+        all.motion(pad, tUs, accel, gyro);
+        break;
+      }
+      case MessageType.TOUCH: {
+        const pad = readPad(r);
+        const touchpad = r.u8("the touchpad");
+        const finger = r.u8("the finger");
+        const state = r.u8("the touch state");
+        if (state >= TOUCH_STATES.length) throw new ProtocolError(`unknown touch state ${state}`);
+        all.touch(pad, touchpad, finger, state, r.u16("x"), r.u16("y"), r.u16("pressure"));
+        break;
+      }
+      case MessageType.BATTERY: {
+        const pad = readPad(r);
+        const level = r.u8("the battery level");
+        const state = r.u8("the battery state");
+        if (level >= BATTERY_LEVELS.length || state >= BATTERY_STATES.length) {
+          throw new ProtocolError(`unknown battery level ${level} or state ${state}`);
+        }
+        all.battery(pad, level, state);
+        break;
+      }
       case MessageType.GOODBYE:
         sink.goodbye(r.u8("the goodbye code"), r.string("the goodbye reason"));
         break;
@@ -963,6 +1084,10 @@ function readPad(r: PayloadReader): number {
 /** Message types a server accepts from a client after the handshake. */
 export const CLIENT_SESSION_TYPES: readonly number[] = [
   MessageType.PAD_ATTACH,
+  MessageType.PAD_ATTACH_EX,
+  MessageType.MOTION,
+  MessageType.TOUCH,
+  MessageType.BATTERY,
   MessageType.PAD_DETACH,
   MessageType.BUTTON_DOWN,
   MessageType.BUTTON_UP,
@@ -1038,11 +1163,25 @@ export class InputEncoder {
   readonly #keyIds = new Map<string, number>();
   #stampUs: number | null = null;
   #stampPending = false;
+  readonly #peerReceives: ReadonlySet<number> | null;
 
-  /** Create an encoder whose frames stay within `maxFrameSize` payload bytes. */
-  constructor(maxFrameSize = 1024) {
+  /**
+   * Create an encoder whose frames stay within `maxFrameSize` payload bytes.
+   *
+   * @param maxFrameSize the largest payload of a frame
+   * @param peerReceives the types the server takes (its capabilities); a pad
+   *   attach then goes as PAD_ATTACH when the server does not take
+   *   PAD_ATTACH_EX, and motion, touch and battery events it does not take
+   *   are left out. Default: every type.
+   */
+  constructor(maxFrameSize = 1024, peerReceives?: Iterable<number>) {
     this.#maxFrameSize = maxFrameSize;
     this.#frames = new FrameEncoder(maxFrameSize);
+    this.#peerReceives = peerReceives ? new Set(peerReceives) : null;
+  }
+
+  #takes(type: number): boolean {
+    return this.#peerReceives === null || this.#peerReceives.has(type);
   }
 
   /** Bytes ready to send. */
@@ -1114,8 +1253,26 @@ export class InputEncoder {
         e.writeU16(id);
         break;
       }
-      case "pad":
-        if (event.attached) {
+      case "pad": {
+        const extended = event.attached && this.#takes(MessageType.PAD_ATTACH_EX) &&
+          (event.kind !== undefined || event.vendor !== undefined ||
+            event.product !== undefined || event.capabilities !== undefined);
+        if (extended) {
+          const name = utf8Truncate(event.name ?? "");
+          writeExtendedHeader(e, MessageType.PAD_ATTACH_EX, 9 + name.length);
+          e.writeU8(event.pad);
+          e.writeU8(Math.max(0, PAD_KINDS.indexOf(event.kind ?? "unknown")));
+          e.writeU16(event.vendor ?? 0);
+          e.writeU16(event.product ?? 0);
+          let bits = 0;
+          for (const capability of event.capabilities ?? []) {
+            const bit = PAD_CAPABILITIES.indexOf(capability);
+            if (bit >= 0) bits |= 1 << bit;
+          }
+          e.writeU16(bits);
+          e.writeU8(name.length);
+          e.writeBytes(name);
+        } else if (event.attached) {
           e.writeU8(MessageType.PAD_ATTACH);
           e.writeU8(event.pad);
           writeString(e, event.name ?? "");
@@ -1123,6 +1280,35 @@ export class InputEncoder {
           e.writeU8(MessageType.PAD_DETACH);
           e.writeU8(event.pad);
         }
+        break;
+      }
+      case "motion": {
+        if (!this.#takes(MessageType.MOTION)) break;
+        writeExtendedHeader(e, MessageType.MOTION, 33);
+        e.writeU8(event.pad);
+        const tUs = Math.max(0, Math.round(event.t_us));
+        e.writeU32(Math.floor(tUs / 0x100000000) >>> 0);
+        e.writeU32(tUs >>> 0);
+        for (const value of [...event.accel, ...event.gyro]) e.writeF32(value);
+        break;
+      }
+      case "touch":
+        if (!this.#takes(MessageType.TOUCH)) break;
+        writeExtendedHeader(e, MessageType.TOUCH, 10);
+        e.writeU8(event.pad);
+        e.writeU8(event.touchpad);
+        e.writeU8(event.finger);
+        e.writeU8(TOUCH_STATES.indexOf(event.state));
+        e.writeU16(quantizeUnit(event.x));
+        e.writeU16(quantizeUnit(event.y));
+        e.writeU16(quantizeUnit(event.pressure));
+        break;
+      case "battery":
+        if (!this.#takes(MessageType.BATTERY)) break;
+        writeExtendedHeader(e, MessageType.BATTERY, 3);
+        e.writeU8(event.pad);
+        e.writeU8(Math.max(0, BATTERY_LEVELS.indexOf(event.level)));
+        e.writeU8(Math.max(0, BATTERY_STATES.indexOf(event.state)));
         break;
     }
   }

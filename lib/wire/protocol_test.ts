@@ -658,6 +658,9 @@ Deno.test("SessionDecoder.fromClient and fromServer refuse the other direction's
     key: () => calls.push("key"),
     captureTime: () => calls.push("captureTime"),
     clockReply: () => calls.push("clockReply"),
+    motion: () => calls.push("motion"),
+    touch: () => calls.push("touch"),
+    battery: () => calls.push("battery"),
   };
   const rumble = onlyPayload(encodeRumble(0, 1, 2, 3));
   assertProtocolError(() => SessionDecoder.fromClient().decode(rumble, fromClient), /0x20/);
@@ -961,4 +964,92 @@ Deno.test("the clock messages are negotiated: each side lists what the other sen
     );
   }
   assert.ok(!V1_CLIENT_CAPABILITIES.receives.includes(MessageType.CLOCK_REQUEST));
+});
+
+Deno.test("PAD_ATTACH_EX, MOTION, TOUCH and BATTERY round-trip through InputEncoder and SessionDecoder", () => {
+  const encoder = new InputEncoder();
+  const attach: InputEvent = {
+    type: "pad",
+    pad: 3,
+    attached: true,
+    name: "DualSense",
+    kind: "ps5",
+    vendor: 0x054c,
+    product: 0x0ce6,
+    capabilities: ["rumble", "trigger_rumble", "led", "touchpad", "accel", "gyro", "battery"],
+  };
+  const motion: InputEvent = {
+    type: "motion",
+    pad: 3,
+    accel: [0.5, 9.75, -1.25],
+    gyro: [0.125, -0.5, 2],
+    t_us: 2 ** 40 + 12345,
+  };
+  const touch: InputEvent = {
+    type: "touch",
+    pad: 3,
+    touchpad: 0,
+    finger: 1,
+    state: "move",
+    x: 0.25,
+    y: 1,
+    pressure: 0.5,
+  };
+  const battery: InputEvent = { type: "battery", pad: 3, level: "medium", state: "wired" };
+  for (const event of [attach, motion, touch, battery]) encoder.add(event);
+  const bytes = encoder.take();
+  // Type, u16 body length, body: attach 3 + 9 + name, motion 3 + 33, touch 3 + 10, battery 3 + 3.
+  assert.equal(bytes.length, 2 + (3 + 9 + 9) + (3 + 33) + (3 + 10) + (3 + 3));
+  const events = decodeAll(bytes, clientDecoder());
+  assert.deepEqual(events, [
+    attach,
+    motion, // every value here is exact in f32
+    { ...touch, pressure: 0.5 },
+    battery,
+  ]);
+});
+
+Deno.test("InputEncoder sends a first-release server PAD_ATTACH and leaves out what it does not take", () => {
+  const encoder = new InputEncoder(1024, V1_SERVER_CAPABILITIES.receives);
+  encoder.add({ type: "pad", pad: 0, attached: true, name: "Pad", kind: "ps4", vendor: 1 });
+  encoder.add({ type: "motion", pad: 0, accel: [0, 0, 0], gyro: [0, 0, 0], t_us: 0 });
+  encoder.add({ type: "battery", pad: 0, level: "full", state: "battery" });
+  encoder.add({ type: "button", pad: 0, button: "a", pressed: true });
+  const v1 = new SessionDecoder(V1_SERVER_CAPABILITIES.receives);
+  assert.deepEqual(decodeAll(encoder.take(), v1), [
+    { type: "pad", pad: 0, attached: true, name: "Pad" },
+    { type: "button", pad: 0, button: "a", pressed: true },
+  ]);
+  assert.equal(v1.skipped, 0, "nothing extended was sent");
+  // A pad without details goes as PAD_ATTACH to a current server too.
+  const plain = new InputEncoder();
+  plain.add({ type: "pad", pad: 1, attached: true, name: "P" });
+  assert.equal(plain.take()[2], MessageType.PAD_ATTACH);
+});
+
+Deno.test("SessionDecoder rejects a bad touch state, battery value or non-finite motion", () => {
+  const attach = [MessageType.PAD_ATTACH, 0, 0];
+  assertProtocolError(
+    () => decodeClientPayload([...attach, MessageType.TOUCH, 0, 10, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0]),
+    /unknown touch state 3/,
+  );
+  assertProtocolError(
+    () => decodeClientPayload([...attach, MessageType.BATTERY, 0, 3, 0, 9, 0]),
+    /unknown battery level 9/,
+  );
+  const nan = [0x7f, 0xc0, 0, 0];
+  assertProtocolError(
+    () =>
+      decodeClientPayload([
+        ...attach,
+        MessageType.MOTION,
+        0,
+        33,
+        0,
+        ...new Array(8).fill(0),
+        ...nan,
+        ...new Array(20).fill(0),
+      ]),
+    /not a finite number/,
+  );
 });

@@ -11,6 +11,7 @@
 export * from "./defaults.ts";
 export * from "./protocol.ts";
 export * from "./mapping.ts";
+export * from "./sensors.ts";
 export * from "./slots.ts";
 export * from "./subscriptions.ts";
 export * from "./rumble.ts";

@@ -18,6 +18,7 @@ import dgram from "node:dgram";
 import type { ClientInputEvent, ServerEvent } from "../../server/events.ts";
 import type { Output, OutputHost, RumbleCommand } from "../../server/output.ts";
 import { applyAxis, applyButton } from "./mapping.ts";
+import { applyMotion, applyTouch, batteryCode } from "./sensors.ts";
 import {
   BatteryStatus,
   ConnectionType,
@@ -223,6 +224,9 @@ export class DsuOutput implements Output {
     };
   }
 
+  /** The id of the next new touch (DSU wants one per continuous touch). */
+  #touchIds = 0;
+
   /** Take the host, and every pad already attached. */
   attach(host: OutputHost): void {
     this.#host = host;
@@ -238,9 +242,39 @@ export class DsuOutput implements Output {
     if (this.#closed) return;
     switch (event.type) {
       case "pad":
-        if (event.attached) this.#attachPad(event.client, event.pad);
-        else this.#detachPad(event.client, event.pad);
+        if (event.attached) {
+          this.#attachPad(event.client, event.pad);
+          // A pad that says it has both sensors reports full motion from the start.
+          const entry = this.#pads.get(padKey(event.client, event.pad));
+          const caps = event.capabilities ?? [];
+          if (entry && caps.includes("accel") && caps.includes("gyro")) {
+            entry.model = DeviceModel.FULL_GYRO;
+          }
+        } else {
+          this.#detachPad(event.client, event.pad);
+        }
         return;
+      case "motion": {
+        const entry = this.#pads.get(padKey(event.client, event.pad));
+        if (!entry) return;
+        applyMotion(entry.report, event);
+        entry.model = DeviceModel.FULL_GYRO;
+        this.#markDirty(entry);
+        return;
+      }
+      case "touch": {
+        const entry = this.#pads.get(padKey(event.client, event.pad));
+        if (!entry) return;
+        if (applyTouch(entry.report, event, () => this.#touchIds++)) this.#markDirty(entry);
+        return;
+      }
+      case "battery": {
+        const entry = this.#pads.get(padKey(event.client, event.pad));
+        if (!entry) return;
+        entry.battery = batteryCode(event);
+        this.#markDirty(entry);
+        return;
+      }
       case "button": {
         const entry = this.#pads.get(padKey(event.client, event.pad));
         if (!entry) return;

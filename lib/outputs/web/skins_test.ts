@@ -17,3 +17,24 @@ Deno.test("every skin draws every button, both sticks and both triggers (the tou
     assert.equal([...svg.matchAll(/data-range="\d+"/g)].length, 2, `${skin}: a range per stick`);
   }
 });
+
+Deno.test("the overlay picks its skin from every pad kind the server sends", async () => {
+  const { skinFor } = await import("./static/pad_view.js");
+  const { PAD_KINDS } = await import("../../input/model.ts");
+  const want: Record<string, string> = {
+    xbox360: "xbox",
+    xboxone: "xbox",
+    ps3: "playstation",
+    ps4: "playstation",
+    ps5: "playstation",
+    switchpro: "switch",
+    joycon_left: "switch",
+    joycon_right: "switch",
+    joycon_pair: "switch",
+  };
+  for (const kind of PAD_KINDS) {
+    // A name that points elsewhere: the kind must win when it names a family.
+    const skin = skinFor({ kind, name: "Generic Pad" }, undefined);
+    assert.equal(skin, want[kind] ?? "xbox", kind);
+  }
+});
