@@ -10,7 +10,9 @@ import assert from "node:assert/strict";
 import { encodeFrame } from "../lib/wire/frame.ts";
 import { MessageType } from "../lib/wire/protocol.ts";
 import { rawJoin } from "./_fault_util.ts";
+import { closeQuietly } from "../lib/net/close_quietly.ts";
 import { ROOT, startServer } from "./_util.ts";
+import { rssKiB } from "../bench/_proc_stat.ts";
 
 const FLOODERS = Number(Deno.env.get("FLOODERS") ?? 40);
 const PRESSES = 300;
@@ -99,7 +101,19 @@ Deno.test("40 peers flooding PINGs are dropped and an honest client's presses al
       undefined,
       `the honest client was dropped: ${JSON.stringify(honestEnd)}`,
     );
-  } finally {
+    assert.ok(rssKiB(server.pid) < 300 * 1024, `server RSS ${rssKiB(server.pid)} KiB`);
+    // What the honest client holds is released when it goes.
+    await honest.write(encodeFrame(new Uint8Array([MessageType.BUTTON_DOWN, 0, 1])));
+    await server.waitEvent({ type: "button", client: "honest", button: "b", pressed: true });
     honest.close();
+    await server.waitEvent({ type: "disconnect", client: "honest" });
+    const tail = server.events().filter((e) => e.client === "honest").slice(-3);
+    assert.deepEqual(tail.map((e) => [e.type, e.pressed ?? e.attached]), [
+      ["button", false],
+      ["pad", false],
+      ["disconnect", undefined],
+    ]);
+  } finally {
+    closeQuietly(honest);
   }
 });

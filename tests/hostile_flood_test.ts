@@ -9,17 +9,7 @@
 import assert from "node:assert/strict";
 import { clientArgs, holdingReplay } from "./_fault_util.ts";
 import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
-
-/** User plus system CPU time of a process so far, in ms (Linux: clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function rssKiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-}
+import { cpuSeconds, rssKiB } from "../bench/_proc_stat.ts";
 
 /** Open `count` connections that never send a byte, 100 at a time; a refused one is skipped. */
 async function silentFlood(port: number, count: number): Promise<Deno.TcpConn[]> {
@@ -43,7 +33,7 @@ Deno.test("2,000 silent connections past the server's file limit: no spin, no lo
   try {
     const logBefore = server.stderr.lines.length;
     flood = await silentFlood(server.port, 2000);
-    const cpuBefore = cpuMs(server.pid);
+    const cpuBefore = cpuSeconds(server.pid) * 1000;
     const windowStart = performance.now();
     // A real client, while the flood's connections are all still open.
     await using client = spawnEntrypoint("client.ts", [
@@ -54,7 +44,7 @@ Deno.test("2,000 silent connections past the server's file limit: no spin, no lo
     const status = await client.exit(20000);
     assert.equal(status.code, 0, client.stderr.text);
     const windowMs = performance.now() - windowStart;
-    const cpu = cpuMs(server.pid) - cpuBefore;
+    const cpu = cpuSeconds(server.pid) * 1000 - cpuBefore;
     const logLines = server.stderr.lines.length - logBefore;
     console.log(
       `measured: ${flood.length} silent connections; server CPU ${cpu} ms in ${

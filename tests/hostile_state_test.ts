@@ -10,11 +10,7 @@ import { MessageType } from "../lib/wire/protocol.ts";
 import { encodeFrame } from "../lib/wire/frame.ts";
 import { clientArgs, holdingReplay, rawJoin } from "./_fault_util.ts";
 import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
-
-function rssKiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-}
+import { rssKiB } from "../bench/_proc_stat.ts";
 
 /** One frame of `rounds` × (KEY_DEFINE id 5 as a fresh name, KEY_DOWN 5). */
 function redefineFrame(start: number, rounds: number): Uint8Array {

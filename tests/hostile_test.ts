@@ -19,6 +19,7 @@ import {
 } from "../lib/wire/protocol.ts";
 import { clientArgs, rawJoin, readFrames, waitClosed } from "./_fault_util.ts";
 import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { rssKiB } from "../bench/_proc_stat.ts";
 import { mulberry32 } from "../lib/wire/_test_random.ts";
 
 /** Deterministic random numbers, so a failure can be replayed. */
@@ -198,11 +199,6 @@ async function sink(conn: Deno.TcpConn, name: string): Promise<string | null> {
   } finally {
     conn.close();
   }
-}
-
-function rssKiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
 }
 
 Deno.test("1,100 hostile connections against a live server; a real client's replay arrives complete and in order", async () => {
