@@ -13,6 +13,12 @@
  * implements it as the same 1 ms pump-and-sleep loop, and it could not be
  * woken by our commands.
  *
+ * With a window, the loop also draws the pads' state (pad_view.ts) with
+ * SDL's software renderer, only after a change and at most every
+ * `PAINT_INTERVAL_MS`, so an idle window draws nothing. On X11 an
+ * {@linkcode X11Watch} turns the window being destroyed or its connection
+ * being killed through the X server into a quit with a reason.
+ *
  * @module
  */
 
