@@ -9,7 +9,15 @@
 import assert from "node:assert/strict";
 import { buttonRect, COLORS } from "../lib/sdl2/pad_view.ts";
 import { type Proc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
-import { destroyWindow, findWindow, retry, run, windowPixel, withXvfb } from "./_xvfb.ts";
+import {
+  closeWindow,
+  destroyWindow,
+  findWindow,
+  retry,
+  run,
+  windowPixel,
+  withXvfb,
+} from "./_xvfb.ts";
 
 /** A pad attached at once, its "a" pressed after `pressAt` ms and held for a minute. */
 function holdA(pressAt: number): Record<string, unknown>[] {
@@ -167,6 +175,38 @@ for (
     }
   });
 }
+
+Deno.test("client window closed while still connecting: once connected, goodbye and exit 0", async () => {
+  const file = await writeReplay(holdA(60000));
+  try {
+    await withXvfb(async (display) => {
+      await using server = await startServer(["--no-auth"]);
+      server.kill("SIGSTOP"); // it accepts (backlog) but cannot answer the handshake yet
+      try {
+        await using client = spawnEntrypoint("client.ts", [
+          "--port",
+          String(server.port),
+          "--name",
+          "early",
+          "--virtual",
+          file,
+        ]);
+        const window = await findWindow(display, `connecting to 127.0.0.1:${server.port}`);
+        closeWindow(display, window);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        server.kill("SIGCONT");
+        const status = await client.exit(20000);
+        assert.equal(status.code, 0, client.stderr.text);
+        const disconnect = await server.waitEvent({ type: "disconnect" }, { timeoutMs: 5000 });
+        assert.match(String(disconnect.event.reason), /client quit/);
+      } finally {
+        server.kill("SIGCONT");
+      }
+    });
+  } finally {
+    await Deno.remove(file);
+  }
+});
 
 Deno.test("client window mode with no display: one line suggesting --no-window, exit 1", async () => {
   const cases: [Record<string, string>, RegExp][] = [

@@ -138,11 +138,24 @@ export class SdlInput implements AsyncDisposable {
    * returned them, as `performance.timeOrigin + performance.now()` (ms).
    */
   onInput: (events: InputEvent[], polledAt: number) => void = () => {};
+  #onQuit: (reason?: string) => void = () => {};
+  /** A quit that arrived, kept for a handler set later (the window closed while connecting). */
+  #quit: { reason?: string } | null = null;
+
   /**
    * Called when the window is closed (`SDL_QUIT`), or is gone because the X
-   * server destroyed it or cut its connection; `reason` then says which.
+   * server destroyed it or cut its connection; `reason` then says which. A
+   * handler set after the quit arrived is called at once (in a microtask).
    */
-  onQuit: (reason?: string) => void = () => {};
+  get onQuit(): (reason?: string) => void {
+    return this.#onQuit;
+  }
+
+  set onQuit(handler: (reason?: string) => void) {
+    this.#onQuit = handler;
+    const quit = this.#quit;
+    if (quit) queueMicrotask(() => this.#onQuit === handler && handler(quit.reason));
+  }
   /**
    * Called with each feedback update the worker applied (or could not), after
    * pacing, and with each stop it made itself (`reason`).
@@ -422,7 +435,8 @@ export class SdlInput implements AsyncDisposable {
         this.onVirtualFeedback({ id: report.id, feedback: report.feedback, at: report.at });
         return;
       case "quit":
-        this.onQuit(report.reason);
+        this.#quit = { reason: report.reason };
+        this.#onQuit(report.reason);
         return;
       case "reply": {
         const pending = this.#pending.get(report.reply);
