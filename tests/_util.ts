@@ -209,9 +209,25 @@ export function spawnEntrypoint(
   return new Proc(spawnChild(entry, args, options));
 }
 
+/**
+ * A config directory of this test run's own (`XDG_CONFIG_HOME`), so spawned
+ * entrypoints never read or write the developer's real token, certificate or
+ * known hosts. Made on first use and removed when the test process ends.
+ */
+let testConfigHome: string | null = null;
+
+function isolatedConfigHome(): string {
+  if (testConfigHome === null) {
+    const dir = Deno.makeTempDirSync({ prefix: "padlink-test-config-" });
+    testConfigHome = dir;
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  }
+  return testConfigHome;
+}
+
 function spawnChild(entry: Entrypoint, args: string[], options: SpawnOptions): Deno.ChildProcess {
   return entrypointCommand(entry, args, {
-    env: options.env,
+    env: { XDG_CONFIG_HOME: isolatedConfigHome(), ...options.env },
     wrapper: options.netns ? ["ip", "netns", "exec", options.netns] : options.wrapper,
     stdin: options.stdin,
   }).spawn();

@@ -433,6 +433,6 @@ Deno.test("server --quiet shows connect and disconnect only; --only buttons,keys
   assertOneLine(
     await runServer(["--only", "buttons,sticks"]),
     2,
-    /^padlink-server: --only: unknown kind 'sticks'; the kinds are buttons, axes, keys, pads$/,
+    /^padlink-server: --only: unknown kind 'sticks'; the kinds are buttons, axes, keys, pads, motion, touches, battery$/,
   );
 });
