@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { computeProof, newNonce, tokenKey } from "../lib/trust/auth.ts";
 import {
+  CLIENT_CAPABILITIES,
   decodeHello,
   decodeJoin,
   decodeRefuse,
@@ -127,6 +128,7 @@ Deno.test("padlink-server refuses a JOIN whose session id its proof does not cov
       nonce,
       proof,
       session: new Uint8Array(SESSION_ID_SIZE).fill(7),
+      capabilities: CLIENT_CAPABILITIES, // As this release's client sends.
     }));
     const [reply] = await readFrames(conn, 1);
     assert.equal(reply?.[0], MessageType.REFUSE);
@@ -245,4 +247,31 @@ Deno.test("padlink-server refuses a name that is not valid UTF-8, saying so", as
     conn.close();
   }
   assert.deepEqual(server.events().filter((e) => e.type === "connect"), []);
+});
+
+Deno.test("padlink-server accepts a first-release JOIN (no capabilities) whose proof leaves out the session id", async () => {
+  await using server = await startServer();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    const [helloFrame] = await readFrames(conn, 1);
+    const hello = decodeHello(helloFrame!);
+    const nonce = newNonce();
+    const proof = await computeProof(await tokenKey(server.token!), "join", {
+      serverNonce: hello.nonce,
+      clientNonce: nonce,
+      name: "oldtimer",
+    });
+    await conn.write(encodeJoin({
+      version: PROTOCOL_VERSION,
+      flags: 0,
+      name: "oldtimer",
+      nonce,
+      proof,
+      session: new Uint8Array(SESSION_ID_SIZE).fill(9),
+    }));
+    const [reply] = await readFrames(conn, 1);
+    assert.equal(reply?.[0], MessageType.WELCOME, "a first-release client still gets in");
+  } finally {
+    conn.close();
+  }
 });

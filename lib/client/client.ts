@@ -275,18 +275,21 @@ export class PadlinkConnection {
         );
       }
       const clientNonce = newNonce();
+      // Only a server that said it negotiates gets our capabilities: a
+      // first-release server refuses bytes after the session id.
+      const negotiates = (hello.flags & HELLO_FLAG_CAPABILITIES) !== 0;
+      // Such a server also binds the session id into both proofs; a
+      // first-release one knows nothing of it.
+      const boundSession = negotiates ? options.session : undefined;
       const proof = authRequired && key
         ? await computeProof(key, "join", {
           serverNonce: hello.nonce,
           clientNonce,
           name: options.name,
           channelBinding: options.tls?.channelBinding,
-          session: options.session,
+          session: boundSession,
         })
         : new Uint8Array(0);
-      // Only a server that said it negotiates gets our capabilities: a
-      // first-release server refuses bytes after the session id.
-      const negotiates = (hello.flags & HELLO_FLAG_CAPABILITIES) !== 0;
       link.send(encodeJoin({
         version: PROTOCOL_VERSION,
         flags: 0,
@@ -308,7 +311,7 @@ export class PadlinkConnection {
           clientNonce,
           name: welcome.name,
           channelBinding: options.tls?.channelBinding,
-          session: options.session,
+          session: boundSession,
         }, welcome.proof);
         if (!ok) {
           throw new ConnectError(

@@ -285,7 +285,7 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
         clientNonce: join.nonce,
         name: join.name,
         channelBinding,
-        session: join.session,
+        session: join.capabilities ? join.session : undefined,
       };
       if (!(await verifyProof(key, "join", context, join.proof))) return this.#refuseSlowly(ip);
     }
@@ -310,7 +310,7 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
         clientNonce: join.nonce,
         name: this.name,
         channelBinding,
-        session: join.session,
+        session: join.capabilities ? join.session : undefined,
       }) as Uint8Array<ArrayBuffer>;
     }
     if (this.state !== "joining") {

@@ -97,9 +97,10 @@ export interface ProofContext {
   /** SHA-256 of the server certificate under TLS; empty on plain TCP. */
   channelBinding?: Uint8Array;
   /**
-   * The JOIN's session id, when the client sent one: bound into both
-   * proofs, so that nobody without the token can take over a client's
-   * session (and its name) by replaying its id with a JOIN of their own.
+   * The JOIN's session id, bound into both proofs when both sides negotiate
+   * capabilities (this release and later), so that a JOIN's session id
+   * cannot be changed in flight to take over another client's session and
+   * name. Without it the proof is the first release's.
    */
   session?: Uint8Array;
 }
@@ -144,20 +145,19 @@ function proofInput<R extends ProofRole>(
     return concatBytes([label, pair.clientNonce, pair.serverNonce, pair.certificateDigest]);
   }
   const handshake = context as ProofContext;
-  const binding = handshake.channelBinding ?? new Uint8Array(0);
-  const session = handshake.session ?? new Uint8Array(0);
-  // Each variable-length field after the name carries its length, so no
-  // two contexts give the same bytes.
-  return concatBytes([
+  // As in the first release, then the session id with its length when one
+  // is bound: a first-release peer's proofs stay byte-identical, and the
+  // name (no NUL in it) and the fixed-size fields keep every layout apart.
+  const parts = [
     label,
     handshake.serverNonce,
     handshake.clientNonce,
     encoder.encode(handshake.name),
-    new Uint8Array([0, binding.length]),
-    binding,
-    new Uint8Array([session.length]),
-    session,
-  ]);
+    new Uint8Array([0]),
+    handshake.channelBinding ?? new Uint8Array(0),
+  ];
+  if (handshake.session) parts.push(new Uint8Array([handshake.session.length]), handshake.session);
+  return concatBytes(parts);
 }
 
 /**
