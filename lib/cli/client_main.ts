@@ -20,6 +20,7 @@ import {
 } from "../replay/replay.ts";
 import type { FeedbackReport, SdlInput } from "../sdl2/source.ts";
 import type { PadFeedback } from "../input/feedback_pacer.ts";
+import { parseRemap, RemapError, Remapper } from "../input/remap.ts";
 import {
   formatConnectedJson,
   formatFeedbackJson,
@@ -81,6 +82,8 @@ Options:
                       and exit; with --virtual FILE, the file's pads are attached as
                       SDL virtual controllers first
   --motion            turn on the pads' accelerometer and gyro and send motion
+  --map FILE          remap before sending (JSON): swap buttons, shape axes, keys as a
+                      pad (see the README)
   --no-reconnect      exit when the connection is lost instead of reconnecting
   --json              write JSON lines on stdout: connected, reconnecting, and the
                       rumble, trigger_rumble and led feedback applied to each pad
@@ -115,6 +118,8 @@ export interface ClientCliOptions {
   list: boolean;
   /** `--motion`: turn on the pads' sensors. */
   motion: boolean;
+  /** `--map`: a remapping file. */
+  map?: string;
   reconnect: boolean;
   /** `--json`: JSON lines on stdout for connection changes and feedback. */
   json: boolean;
@@ -182,6 +187,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     mappings: { type: "string" },
     list: { type: "boolean" },
     motion: { type: "boolean" },
+    map: { type: "string" },
     "no-reconnect": { type: "boolean" },
     json: { type: "boolean" },
     tls: { type: "boolean" },
@@ -244,6 +250,7 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
     mappings: values.mappings,
     list: values.list ?? false,
     motion: values.motion ?? false,
+    map: values.map,
     reconnect: !values["no-reconnect"],
     json: values.json ?? false,
     tls: Boolean(values.tls || values.ca !== undefined || values.repair),
@@ -294,6 +301,7 @@ export async function loadReplay(
 /** Run `padlink-client`; resolves with the exit status. */
 export async function clientMain(args: string[]): Promise<number> {
   let entries: ReplayEntry[] | null = null;
+  let remap: Remapper | undefined;
   let virtual: ReplayEntry[] | undefined;
   const commandLine = await readCommandLine(PROGRAM, CLIENT_HELP, async () => {
     const options = parseClientArgs(args);
@@ -307,6 +315,7 @@ export async function clientMain(args: string[]): Promise<number> {
       virtual = await loadReplay(options.virtual, { flag: "--virtual", client, onSkipped });
     }
     if (options.mappings !== undefined) await checkMappings(options.mappings);
+    if (options.map !== undefined) remap = await loadRemap(options.map);
     if (options.record !== undefined) await checkRecordTarget(options.record);
     return options;
   });
@@ -349,6 +358,7 @@ export async function clientMain(args: string[]): Promise<number> {
     rateHz: options.rateHz,
     mappings: options.mappings,
     motion: options.motion,
+    remap,
     record: options.record,
     virtual,
     where,
@@ -413,7 +423,7 @@ export async function clientMain(args: string[]): Promise<number> {
     throw error;
   }
   status(`connected to ${where} as ${forwarder.name}`);
-  if (entries) return await runReplay(forwarder, entries);
+  if (entries) return await runReplay(forwarder, entries, remap);
   const result = await runDevices(input!, forwarder, deviceOptions, status);
   return result.graceful ? 0 : reportLost(result.end);
 }
@@ -432,6 +442,28 @@ function applyFeedbackQuietly(input: SdlInput, pad: number, feedback: PadFeedbac
     input.feedback(pad, feedback);
   } catch {
     // closing: nothing more reaches the pads
+  }
+}
+
+/** Read and check a `--map` file; every problem is one {@linkcode UsageError} naming the entry. */
+async function loadRemap(path: string): Promise<Remapper> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(`--map ${path}: ${fileProblem(error)}; give a JSON remapping file`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--map ${path}: not JSON (${(error as Error).message})`);
+  }
+  try {
+    return new Remapper(parseRemap(value));
+  } catch (error) {
+    if (error instanceof RemapError) throw new UsageError(`--map ${path}: ${error.message}`);
+    throw error;
   }
 }
 
@@ -479,8 +511,13 @@ function fileProblem(error: unknown): string {
   return `cannot read it (${(error as Error).message})`;
 }
 
-async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<number> {
+async function runReplay(
+  forwarder: Forwarder,
+  entries: ReplayEntry[],
+  remap?: Remapper,
+): Promise<number> {
   const abort = new AbortController();
+  if (remap) forwarder.push(remap.start());
   let lost: ForwarderEnd | null = null;
   const removeSignals = onStopSignal(() => abort.abort());
   forwarder.done.then((end) => {
@@ -489,7 +526,7 @@ async function runReplay(forwarder: Forwarder, entries: ReplayEntry[]): Promise<
   });
   await playReplay(entries, (batch, dueAt) => {
     // The replay's schedule is the capture time, on the client's default clock.
-    forwarder.push(batch, Math.round(dueAt * 1000));
+    forwarder.push(remap ? remap.map(batch) : batch, Math.round(dueAt * 1000));
   }, { signal: abort.signal });
   removeSignals();
   if (lost) return reportLost(lost);

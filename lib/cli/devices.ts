@@ -17,6 +17,7 @@ import type { ControllerInfo } from "../sdl2/messages.ts";
 import { jsonString } from "../wire/safe_text.ts";
 import { SdlInput } from "../sdl2/source.ts";
 import { onStopSignal } from "./common.ts";
+import type { Remapper } from "../input/remap.ts";
 import { formatVirtualFeedbackJson } from "./client_feedback.ts";
 
 /** What the device mode needs from the command line. */
@@ -27,6 +28,8 @@ export interface DeviceModeOptions {
   mappings?: string;
   /** `--motion`: turn on the pads' accelerometer and gyro. */
   motion?: boolean;
+  /** `--map`: applied to what devices send, before it is sent and recorded. */
+  remap?: Remapper;
   record?: string;
   /** Entries to play through virtual controllers, when `--virtual` was given. */
   virtual?: ReplayEntry[];
@@ -130,10 +133,12 @@ export async function runDevices(
 ): Promise<{ graceful: true } | { graceful: false; end: ForwarderEnd }> {
   const recorder = options.record ? await Recorder.create(options.record) : null;
   let lastInputAt = performance.now();
+  const remap = options.remap;
+  if (remap) recorder?.add(forwarder.push(remap.start()));
   input.onInput = (events: InputEvent[], polledAt: number) => {
     lastInputAt = performance.now();
     // SDL's poll time is the capture time, on the client's default clock.
-    const sent = forwarder.push(events, Math.round(polledAt * 1000));
+    const sent = forwarder.push(remap ? remap.map(events) : events, Math.round(polledAt * 1000));
     recorder?.add(sent);
   };
   input.onError = (error) => log(error.message);
