@@ -217,3 +217,36 @@ Deno.test("verifyProof refuses a proof made for another role", async () => {
   assert.equal(await verifyProof(key, "join", handshake, pairProof), false);
   assert.equal(await verifyProof(key, "welcome", handshake, pairProof), false);
 });
+
+Deno.test("verifyProof binds the session id when there is one, and only then", async () => {
+  const key = await tokenKey("k7q2-m9xd-3fpa-wz8c");
+  const session = new Uint8Array(16).fill(5);
+  const bound = await computeProof(key, "join", context({ session }));
+  assert.equal(await verifyProof(key, "join", context({ session }), bound), true);
+  const other = new Uint8Array(16).fill(6);
+  assert.equal(await verifyProof(key, "join", context({ session: other }), bound), false);
+  assert.equal(await verifyProof(key, "join", context(), bound), false);
+  // Without a session id the proof is the first release's, over the same bytes as before.
+  const unbound = await computeProof(key, "join", context());
+  assert.equal(await verifyProof(key, "join", context({ session }), unbound), false);
+  const firstRelease = new Uint8Array(
+    await crypto.subtle.sign(
+      "HMAC",
+      await crypto.subtle.importKey(
+        "raw",
+        new TextEncoder().encode("k7q2m9xd3fpawz8c"),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      ),
+      new Uint8Array([
+        ...new TextEncoder().encode("padlink/1 join\u0000"),
+        ...new Uint8Array(NONCE_SIZE).fill(1),
+        ...new Uint8Array(NONCE_SIZE).fill(2),
+        ...new TextEncoder().encode("alice"),
+        0,
+      ]),
+    ),
+  );
+  assert.deepEqual(unbound, firstRelease);
+});
