@@ -71,8 +71,8 @@ Deno.test("kill -9 of a client holding a button, a stick and a key: releases, th
   }
 });
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.test(`${signal} to the client mid-replay: releases, goodbye, exit 0`, async () => {
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`${signal} to the client mid-replay: releases, goodbye, exit ${code}`, async () => {
     const file = await writeReplay(holdingReplay());
     try {
       await using server = await startServer();
@@ -84,7 +84,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       const held = await server.waitEvent(HELD_KEY);
       client.kill(signal);
       const status = await client.exit();
-      assert.equal(status.code, 0, client.stderr.text);
+      assert.equal(status.code, code, client.stderr.text);
       await server.waitEvent({ type: "disconnect", client: "carol" }, { from: held.index });
       const after = eventsOf(server, "carol", held.index + 1);
       assert.deepEqual(after, [
@@ -171,9 +171,9 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       assert.equal(connect.event.client, "dave", "the client keeps its name");
       assert.deepEqual(eventsOf(second, "dave").slice(1), holding("dave"));
       await client.stderr.waitFor((l) => /reconnected to .* as dave/.test(l));
-      // Stopping now is an ordinary graceful stop on the new server.
+      // Stopping now is an ordinary graceful stop on the new server (143: the replay is cut short).
       client.kill("SIGTERM");
-      assert.equal((await client.exit()).code, 0, client.stderr.text);
+      assert.equal((await client.exit()).code, 143, client.stderr.text);
       await second.waitEvent({ type: "disconnect", client: "dave" });
       assert.deepEqual(eventsOf(second, "dave").slice(5, -1), releases("dave"));
     } finally {
@@ -440,7 +440,7 @@ Deno.test("limits: --max-clients refuses the next client and tells it why", asyn
     await server.stderr.waitFor((l) => /refused: server is full \(1 client\)/.test(l));
     assert.ok(!server.events().some((e) => e.client === "second"));
     first.kill("SIGTERM");
-    assert.equal((await first.exit()).code, 0);
+    assert.equal((await first.exit()).code, 143);
   } finally {
     await Deno.remove(file);
   }

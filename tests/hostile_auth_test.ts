@@ -193,7 +193,7 @@ Deno.test("padlink-client retries a rate-limited refusal with backoff instead of
     assert.equal(status.code, 0, client.stderr.text);
     assert.equal(attempts, 3);
     const retries = client.stderr.lines.filter((l) =>
-      /too many failed handshakes.*retrying$/.test(l)
+      /too many failed handshakes.*retrying in \d+\.\d s$/.test(l)
     );
     assert.equal(retries.length, 2, client.stderr.text);
   } finally {

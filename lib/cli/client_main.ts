@@ -10,14 +10,9 @@ import { ConnectError } from "../client/client.ts";
 import { defaultConfigDir } from "../trust/config_dir.ts";
 import { PairingError, resolveClientTls } from "../trust/pairing.ts";
 import type { ClientTlsOptions } from "../trust/tls.ts";
-import { Forwarder, type ForwarderEnd } from "../client/forwarder.ts";
-import {
-  parseReplayWith,
-  playReplay,
-  type ReplayEntry,
-  ReplayError,
-  ReplayParser,
-} from "../replay/replay.ts";
+import { Forwarder } from "../client/forwarder.ts";
+import type { ReplayEntry } from "../replay/replay.ts";
+import { type OpenedReplay, openReplay, reportEnd, runReplay, STDIN_PATH } from "./replay_mode.ts";
 import type { FeedbackReport, SdlInput } from "../sdl2/source.ts";
 import type { PadFeedback } from "../input/feedback_pacer.ts";
 import { parseRemap, RemapError, Remapper } from "../input/remap.ts";
@@ -39,8 +34,8 @@ import {
 } from "./devices.ts";
 import {
   EXIT_FAILURE,
+  EXIT_SIGINT,
   EXIT_USAGE,
-  onStopSignal,
   parseFlags,
   parseNumber,
   parsePort,
@@ -69,7 +64,8 @@ Options:
                       PADLINK_TOKEN counts as unset)
   --allow-no-auth     with a token, still connect to a server that asks for none
                       (by default such a server is refused: it cannot prove itself)
-  --replay FILE       send the events in FILE (JSON lines) instead of reading devices
+  --replay FILE       send the events in FILE (JSON lines) instead of reading devices;
+                      FILE - reads standard input, sending each line as it arrives
   --replay-client NAME  from a server capture of several clients, replay NAME's input
   --virtual FILE      play FILE through SDL virtual controllers (no hardware needed)
   --record FILE       also write what devices send to FILE, in the replay format
@@ -261,46 +257,9 @@ export function parseClientArgs(args: string[]): ClientCliOptions | "help" | "ve
   };
 }
 
-/** Options for {@linkcode loadReplay}. */
-export interface LoadReplayOptions {
-  /** The flag the file came with, for messages. Default `--replay`. */
-  flag?: string;
-  /** `--replay-client`. */
-  client?: string;
-  /** Told what was skipped (lines that are not input), in one line. */
-  onSkipped?: (message: string) => void;
-}
-
-/** Read and check a replay file, turning every problem into a {@linkcode UsageError}. */
-export async function loadReplay(
-  path: string,
-  options: LoadReplayOptions = {},
-): Promise<ReplayEntry[]> {
-  const flag = options.flag ?? "--replay";
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new UsageError(`${flag} ${path}: no such file`);
-    }
-    throw new UsageError(`${flag} ${path}: cannot read it (${(error as Error).message})`);
-  }
-  const parser = new ReplayParser({ client: options.client });
-  try {
-    const entries = parseReplayWith(parser, text);
-    const skipped = parser.describeSkipped();
-    if (skipped !== null) options.onSkipped?.(`${flag} ${path}: ${skipped}`);
-    return entries;
-  } catch (error) {
-    if (error instanceof ReplayError) throw new UsageError(`${flag} ${path}: ${error.message}`);
-    throw error;
-  }
-}
-
 /** Run `padlink-client`; resolves with the exit status. */
 export async function clientMain(args: string[]): Promise<number> {
-  let entries: ReplayEntry[] | null = null;
+  let replay: OpenedReplay | null = null;
   let remap: Remapper | undefined;
   let virtual: ReplayEntry[] | undefined;
   const commandLine = await readCommandLine(PROGRAM, CLIENT_HELP, async () => {
@@ -309,10 +268,16 @@ export async function clientMain(args: string[]): Promise<number> {
     const onSkipped = (message: string) => console.error(`${PROGRAM}: ${message}`);
     const client = options.replayClient;
     if (options.replay !== undefined) {
-      entries = await loadReplay(options.replay, { client, onSkipped });
+      replay = await openReplay(options.replay, { client, onSkipped });
     }
     if (options.virtual !== undefined) {
-      virtual = await loadReplay(options.virtual, { flag: "--virtual", client, onSkipped });
+      if (options.virtual === STDIN_PATH) {
+        throw new UsageError(
+          "--virtual reads a file; a stream on standard input works with --replay -",
+        );
+      }
+      virtual = (await openReplay(options.virtual, { flag: "--virtual", client, onSkipped }))
+        .source as ReplayEntry[];
     }
     if (options.mappings !== undefined) await checkMappings(options.mappings);
     if (options.map !== undefined) remap = await loadRemap(options.map);
@@ -365,7 +330,7 @@ export async function clientMain(args: string[]): Promise<number> {
     jsonLine: options.json ? (line) => console.log(line) : undefined,
   };
   let input: SdlInput | null = null;
-  if (!entries) {
+  if (!replay) {
     try {
       input = await openDevices(deviceOptions);
     } catch (error) {
@@ -423,9 +388,11 @@ export async function clientMain(args: string[]): Promise<number> {
     throw error;
   }
   status(`connected to ${where} as ${forwarder.name}`);
-  if (entries) return await runReplay(forwarder, entries, remap);
+  const report = { error: (message: string) => printError(PROGRAM, message) };
+  if (replay) return await runReplay(forwarder, replay, report, remap);
   const result = await runDevices(input!, forwarder, deviceOptions, status);
-  return result.graceful ? 0 : reportLost(result.end);
+  if (!result.graceful) return reportEnd(result.end, report);
+  return result.signal === "SIGINT" ? EXIT_SIGINT : 0;
 }
 
 /** Stop every pad's motors, unless SDL is already closing (which stops them itself). */
@@ -509,49 +476,4 @@ function fileProblem(error: unknown): string {
   if (error instanceof Deno.errors.IsADirectory) return "is a directory";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   return `cannot read it (${(error as Error).message})`;
-}
-
-async function runReplay(
-  forwarder: Forwarder,
-  entries: ReplayEntry[],
-  remap?: Remapper,
-): Promise<number> {
-  const abort = new AbortController();
-  if (remap) forwarder.push(remap.start());
-  let lost: ForwarderEnd | null = null;
-  const removeSignals = onStopSignal(() => abort.abort());
-  forwarder.done.then((end) => {
-    lost ??= end;
-    abort.abort();
-  });
-  await playReplay(entries, (batch, dueAt) => {
-    // The replay's schedule is the capture time, on the client's default clock.
-    forwarder.push(remap ? remap.map(batch) : batch, Math.round(dueAt * 1000));
-  }, { signal: abort.signal });
-  removeSignals();
-  if (lost) return reportLost(lost);
-  const interrupted = abort.signal.aborted;
-  const wasConnected = forwarder.connection !== null;
-  const confirmed = await forwarder.stop(interrupted ? "interrupted" : "replay finished");
-  if (!confirmed && interrupted && !wasConnected) {
-    printError(
-      PROGRAM,
-      "stopped while disconnected; the server released this client's inputs itself",
-    );
-    return 0;
-  }
-  if (!confirmed) {
-    printError(
-      PROGRAM,
-      "the server did not confirm it received everything before the connection ended",
-    );
-    return EXIT_FAILURE;
-  }
-  return 0;
-}
-
-/** Say why the forwarder stopped before its source was done; always a failure. */
-function reportLost(end: ForwarderEnd): number {
-  printError(PROGRAM, `stopped: ${end.error?.message ?? end.reason}`);
-  return EXIT_FAILURE;
 }

@@ -27,6 +27,21 @@ export class UsageError extends Error {
 export const EXIT_USAGE = 2;
 /** Exit status for a runtime failure (unreachable, refused, lost). */
 export const EXIT_FAILURE = 1;
+/** Exit status after SIGINT (Ctrl-C): 128 + 2, as shells report it. */
+export const EXIT_SIGINT = 130;
+/** Exit status after SIGTERM: 128 + 15. */
+export const EXIT_SIGTERM = 143;
+
+/**
+ * The exit status for stopping on `signal`, as shells report a process
+ * killed by it (128 + its number).
+ *
+ * @param signal "SIGINT" or "SIGTERM"
+ * @returns 130 or 143
+ */
+export function exitStatusForSignal(signal: string): number {
+  return signal === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM;
+}
 
 /**
  * Translate an error from `node:util` `parseArgs` into a {@linkcode UsageError}

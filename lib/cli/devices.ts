@@ -123,14 +123,14 @@ const VIRTUAL_SETTLE_MS = 150;
  * Forward device input until the user stops the client (signal or closing
  * the window), the connection is lost for good, or a `--virtual` file ends.
  *
- * @returns the stop reason: "stopped" for a graceful end, or the forwarder's end.
+ * @returns a graceful end (with the signal that asked for it, if one did), or the forwarder's end.
  */
 export async function runDevices(
   input: SdlInput,
   forwarder: Forwarder,
   options: DeviceModeOptions,
   log: (message: string) => void,
-): Promise<{ graceful: true } | { graceful: false; end: ForwarderEnd }> {
+): Promise<{ graceful: true; signal: string | null } | { graceful: false; end: ForwarderEnd }> {
   const recorder = options.record ? await Recorder.create(options.record) : null;
   let lastInputAt = performance.now();
   const remap = options.remap;
@@ -153,7 +153,11 @@ export async function runDevices(
     if (reason) log(`${reason}; stopping`);
     stopRequested();
   };
-  const removeSignals = onStopSignal(() => stopRequested());
+  let signal: string | null = null;
+  const removeSignals = onStopSignal((name) => {
+    signal = name;
+    stopRequested();
+  });
 
   const abort = new AbortController();
   const virtualDone = options.virtual
@@ -186,7 +190,7 @@ export async function runDevices(
             : "stopped while disconnected; the server released this client's inputs itself",
         );
       }
-      return { graceful: true };
+      return { graceful: true, signal };
     }
     return { graceful: false, end: outcome };
   } finally {

@@ -15,6 +15,7 @@ import { type LivenessPeer, LivenessTicker } from "../net/liveness.ts";
 import { FrameError, OversizeFrameError } from "../wire/frame.ts";
 import { type MicrosClock, wallClockMicros } from "../net/clock_sync.ts";
 import type { InputEvent } from "../input/model.ts";
+import { Outbox } from "./outbox.ts";
 import { type ClientTlsOptions, TlsUpgradeError, upgradeClient } from "../trust/tls.ts";
 import {
   type Capabilities,
@@ -41,6 +42,20 @@ import {
   SessionDecoder,
   V1_SERVER_CAPABILITIES,
 } from "../wire/protocol.ts";
+
+/**
+ * The goodbye waits this long for the server's acknowledgement, and then
+ * as long again each time the server confirmed more in the meantime.
+ */
+export const GOODBYE_WAIT_MS = 2000;
+
+/**
+ * Lowest pace at which a busy server is still trusted to work through what
+ * it has not confirmed, in bytes/s (about 33,000 button events/s; the
+ * server manages millions): the goodbye's wait grows by the unconfirmed
+ * bytes at this pace.
+ */
+export const MIN_CONFIRM_BYTES_PER_S = 100 * 1024;
 
 /** Why a connection attempt failed; `kind` tells the caller what to say. */
 export type ConnectFailure =
@@ -158,7 +173,7 @@ export class PadlinkConnection {
   readonly serverCapabilities: Capabilities;
 
   readonly #link: FramedConnection;
-  readonly #encoder: InputEncoder;
+  readonly #outbox: Outbox;
   readonly #heartbeatMs: number;
   readonly #clock: MicrosClock;
   /** Whether the server takes capture times (negotiated in the handshake). */
@@ -184,7 +199,11 @@ export class PadlinkConnection {
     this.serverCapabilities = serverCapabilities;
     // What this server takes decides how a pad attach is sent, and whether
     // motion, touch and battery are sent at all.
-    this.#encoder = new InputEncoder(1024, serverCapabilities.receives);
+    const encoder = new InputEncoder(1024, serverCapabilities.receives);
+    this.#outbox = new Outbox(link, encoder, (error) => {
+      this.#finish({ reason: describeConnectError(error), serverShutdown: false });
+      link.close();
+    });
     this.peer = link.peer;
     this.timeoutMs = timeoutMs;
     this.#heartbeatMs = heartbeatMs;
@@ -367,6 +386,7 @@ export class PadlinkConnection {
     const sink: ServerMessageSink = {
       goodbye: (code, reason) => {
         if (code === GoodbyeCode.ACK) {
+          this.#outbox.confirmAll();
           this.#finish({ reason: "closed gracefully", serverShutdown: false });
         } else {
           this.#finish({
@@ -377,7 +397,7 @@ export class PadlinkConnection {
         this.#link.close();
       },
       ping: (id) => this.#trySend(encodePing(MessageType.PONG, id)),
-      pong: () => {},
+      pong: (id) => void this.#outbox.pong(id),
       rumble: (pad, low, high, durationMs) =>
         options.onFeedback?.({ type: "rumble", pad, low, high, durationMs }),
       triggerRumble: (pad, left, right, durationMs) =>
@@ -469,7 +489,8 @@ export class PadlinkConnection {
   }
 
   /**
-   * Send a batch of input events in one write.
+   * Queue input events, in order, to be written at the pace the server
+   * reads them; {@linkcode drained} tells when they have been written.
    *
    * @param events the events, in order
    * @param capturedUs when they were captured, on this client's clock (µs);
@@ -478,9 +499,23 @@ export class PadlinkConnection {
    */
   send(events: readonly InputEvent[], capturedUs?: number): boolean {
     if (!this.isOpen || events.length === 0) return this.isOpen;
-    if (this.#stampsCapture) this.#encoder.captureTime(capturedUs ?? this.#clock());
-    for (const event of events) this.#encoder.add(event);
-    return this.#trySend(this.#encoder.take());
+    this.#outbox.add(events, this.#stampsCapture ? capturedUs ?? this.#clock() : undefined);
+    return true;
+  }
+
+  /** Resolves once everything sent so far has been written (or the connection ended). */
+  drained(): Promise<void> {
+    return this.#outbox.idle();
+  }
+
+  /** Events sent on this connection. */
+  get sentEvents(): number {
+    return this.#outbox.queuedEvents;
+  }
+
+  /** Events sent that the server has not confirmed it processed (yet). */
+  get unconfirmedEvents(): number {
+    return this.#outbox.unconfirmedEvents;
   }
 
   #trySend(bytes: Uint8Array): boolean {
@@ -495,18 +530,29 @@ export class PadlinkConnection {
   }
 
   /**
-   * Say goodbye and wait until the server confirms it has processed
-   * everything sent before (or `timeoutMs` passes), then close.
+   * Say goodbye after everything sent, wait until the server confirms it
+   * has processed all of it, then close. The wait scales with what is
+   * outstanding: {@linkcode GOODBYE_WAIT_MS} plus the unconfirmed bytes at
+   * {@linkcode MIN_CONFIRM_BYTES_PER_S}, renewed while the server keeps
+   * confirming more; a server that falls silent meanwhile is noticed by the
+   * heartbeat timeout.
    *
+   * @param reason told to the server
+   * @param waitMs the base wait, default {@linkcode GOODBYE_WAIT_MS}
    * @returns true when the server confirmed.
    */
-  async goodbye(reason = "", timeoutMs = 2000): Promise<boolean> {
+  async goodbye(reason = "", waitMs = GOODBYE_WAIT_MS): Promise<boolean> {
     if (!this.isOpen) return false;
     const encoder = new InputEncoder();
     encoder.goodbye({ code: GoodbyeCode.NORMAL, reason });
     const acked = new Promise<void>((resolve) => this.#ackWaiter = resolve);
-    if (!this.#trySend(encoder.take())) return false;
-    await withDeadline(acked, timeoutMs, () => {});
+    this.#outbox.addFrames(encoder.take());
+    while (this.isOpen) {
+      const confirmedBefore = this.#outbox.confirmedBytes;
+      const windowMs = waitMs + 1000 * this.#outbox.unconfirmedBytes / MIN_CONFIRM_BYTES_PER_S;
+      await withDeadline(acked, windowMs, () => {});
+      if (this.#outbox.confirmedBytes === confirmedBefore) break; // a whole window without progress
+    }
     const confirmed = this.#closeInfo?.reason === "closed gracefully";
     this.close();
     return confirmed;

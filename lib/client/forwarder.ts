@@ -61,6 +61,7 @@ export class Forwarder {
   readonly #state = new InputState();
   #connection: PadlinkConnection | null = null;
   #stopping = false;
+  #lost = 0;
   #endResolve!: (end: ForwarderEnd) => void;
   /** Aborted by {@linkcode stop}: cuts a backoff wait short. */
   readonly #stopped = new AbortController();
@@ -91,6 +92,20 @@ export class Forwarder {
     return this.#connection?.isOpen ? this.#connection : null;
   }
 
+  /**
+   * Events the server may never have processed: those sent on a connection
+   * that dropped before the server confirmed them, and those made while
+   * disconnected (the next connection gets the state they led to instead).
+   */
+  get lostEvents(): number {
+    return this.#lost;
+  }
+
+  /** Resolves once everything pushed so far has been written to the socket. */
+  drained(): Promise<void> {
+    return this.#connection?.drained() ?? Promise.resolve();
+  }
+
   /** The input state as the devices report it now. */
   get state(): InputState {
     return this.#state;
@@ -114,12 +129,9 @@ export class Forwarder {
         if (!(error instanceof ConnectError) || error.kind !== "rate-limited" || this.#stopping) {
           throw error;
         }
-        this.#options.onStatus?.(`${error.message}; retrying`);
-        await this.#wait(backoffDelay(
-          attempt,
-          this.#options.backoffInitialMs ?? 100,
-          this.#options.backoffMaxMs ?? 5000,
-        ));
+        const delay = this.#delay(attempt);
+        this.#options.onStatus?.(`${error.message}; retrying in ${seconds(delay)}`);
+        await this.#wait(delay);
         if (this.#stopping) throw error;
       }
     }
@@ -141,21 +153,27 @@ export class Forwarder {
   #onClosed(connection: PadlinkConnection, info: CloseInfo): void {
     if (this.#connection !== connection || this.#stopping) return;
     this.#connection = null;
+    this.#lost += connection.unconfirmedEvents;
     if (!(this.#options.reconnect ?? true)) {
       this.#options.onState?.("closed");
       this.#endResolve({ reason: info.reason, failed: !info.serverShutdown });
       return;
     }
-    this.#options.onStatus?.(`connection lost (${info.reason}); reconnecting`);
+    const delay = this.#delay(0);
+    this.#options.onStatus?.(`connection lost (${info.reason}); reconnecting in ${seconds(delay)}`);
     this.#options.onState?.("reconnecting", info.reason);
-    this.#reconnect();
+    this.#reconnect(delay);
   }
 
-  async #reconnect(): Promise<void> {
+  #delay(attempt: number): number {
     const initial = this.#options.backoffInitialMs ?? 100;
     const max = this.#options.backoffMaxMs ?? 5000;
+    return backoffDelay(attempt, initial, max);
+  }
+
+  async #reconnect(firstDelay: number): Promise<void> {
+    let delay = firstDelay;
     for (let attempt = 0; !this.#stopping; attempt++) {
-      const delay = backoffDelay(attempt, initial, max);
       this.#options.onRetry?.(delay);
       await this.#wait(delay);
       if (this.#stopping) return;
@@ -179,8 +197,9 @@ export class Forwarder {
           this.#endResolve({ reason: failure.message, failed: true, error: failure });
           return;
         }
+        delay = this.#delay(attempt + 1);
         this.#options.onStatus?.(
-          `reconnect attempt ${attempt + 1} failed (${(error as Error).message}); retrying`,
+          `reconnect attempt ${attempt + 1} failed (${briefly(error)}); next in ${seconds(delay)}`,
         );
       }
     }
@@ -199,7 +218,9 @@ export class Forwarder {
   push(events: readonly InputEvent[], capturedUs?: number): InputEvent[] {
     const changed: InputEvent[] = [];
     for (const event of events) if (this.#state.apply(event)) changed.push(event);
-    if (changed.length > 0) this.#connection?.send(changed, capturedUs);
+    if (changed.length > 0 && !this.#connection?.send(changed, capturedUs)) {
+      this.#lost += changed.length;
+    }
     return changed;
   }
 
@@ -225,4 +246,36 @@ export class Forwarder {
     this.#endResolve({ reason: "stopped", failed: false });
     return confirmed;
   }
+}
+
+/** A delay for a status line: `0.4 s`, `5 s`. */
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * Why a reconnect attempt failed, in a few words: the attempt line repeats
+ * every few seconds for as long as the server is away.
+ */
+function briefly(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (cause instanceof Deno.errors.ConnectionReset) return "connection reset";
+  if (error instanceof ConnectError) {
+    switch (error.kind) {
+      case "unreachable":
+        if (/no answer within/.test(error.message)) return "no answer";
+        return cause instanceof Error
+          ? cause.message.replace(/\s*\(os error \d+\)$/, "").toLowerCase()
+          : "unreachable";
+      case "timeout":
+        return "handshake timed out";
+      case "closed":
+        return "closed during the handshake";
+      case "refused":
+        return error.message.replace(/^.*refused the connection: /, "refused: ");
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split(/[;(]/)[0]!.trim();
 }

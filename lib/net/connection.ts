@@ -36,6 +36,13 @@ export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024;
  */
 export const YIELD_AFTER_BYTES = 64 * 1024;
 
+/**
+ * Room kept free in the queue by {@linkcode FramedConnection.write}, so
+ * that small control frames (heartbeats, PONGs) sent with `send` while a
+ * large stream waits for the peer always fit.
+ */
+export const CONTROL_HEADROOM_BYTES = 4 * 1024;
+
 /** The peer stopped reading and our queue for it is full. */
 export class BackpressureError extends Error {
   /** Create the error for `queued` bytes over `max`. */
@@ -83,8 +90,9 @@ export class FramedConnection {
   readonly conn: Deno.Conn;
   /** The peer's address as `host:port`. */
   readonly peer: string;
-  /** `performance.now()` when bytes last arrived. */
-  lastReceived: number = performance.now();
+  #lastReceived = performance.now();
+  /** A full read left more bytes waiting, and the read loop has not read them yet. */
+  #backlogged = false;
   /** `performance.now()` when bytes were last queued for sending. */
   lastSent: number = performance.now();
   /** Bytes received in total. */
@@ -130,6 +138,16 @@ export class FramedConnection {
     return this.#closed;
   }
 
+  /**
+   * `performance.now()` when bytes last arrived; "now" while more bytes are
+   * known to be waiting unread (the last read filled the buffer and the
+   * loop is yielding), so a peer that we are slow to read, because this
+   * process is busy with others, is never taken for a silent one.
+   */
+  get lastReceived(): number {
+    return this.#backlogged ? performance.now() : this.#lastReceived;
+  }
+
   /** Bytes waiting to be written. */
   get queuedBytes(): number {
     return this.#queuedBytes;
@@ -164,12 +182,14 @@ export class FramedConnection {
         this.#decoder.finish();
         return;
       }
-      this.lastReceived = performance.now();
+      this.#lastReceived = performance.now();
+      this.#backlogged = false;
       this.bytesReceived += n;
       sinceYield += n;
       this.#decoder.push(buffer.subarray(0, n), onFrame);
       // A full buffer means more is waiting: grow it, or once grown, yield.
       backlog = n === buffer.length && buffer.length === READ_BUFFER_SIZE;
+      this.#backlogged = backlog;
       if (n === buffer.length && buffer.length < READ_BUFFER_SIZE) {
         buffer = new Uint8Array(Math.min(READ_BUFFER_SIZE, 4 * buffer.length));
       }
@@ -207,6 +227,26 @@ export class FramedConnection {
     }
     this.#buffer.set(bytes, this.#buffered);
     this.#buffered += bytes.length;
+  }
+
+  /**
+   * Queue bytes (whole frames) like {@linkcode send}, but first wait while
+   * the queue is too full to take them: a peer that reads slower than we
+   * write sets our pace (backpressure) instead of failing the connection.
+   * Keeps {@linkcode CONTROL_HEADROOM_BYTES} free for `send`.
+   *
+   * @param bytes at most the queue limit less the headroom, so that they fit at all
+   * @throws the socket's error once writing failed; nothing after a {@linkcode close}
+   */
+  async write(bytes: Uint8Array): Promise<void> {
+    const room = this.#maxQueuedBytes - CONTROL_HEADROOM_BYTES;
+    if (bytes.length > room) {
+      throw new RangeError(`a write of ${bytes.length} bytes can never fit a queue of ${room}`);
+    }
+    while (!this.#closed && this.#writeError === null && this.#queuedBytes + bytes.length > room) {
+      await this.drain();
+    }
+    this.send(bytes);
   }
 
   /** Resolves once everything queued so far has been handed to the OS. */

@@ -79,6 +79,82 @@ Deno.test("FramedConnection.send throws BackpressureError for a peer that never 
   }
 });
 
+Deno.test("FramedConnection.write waits for a slow reader instead of failing, and loses nothing", async () => {
+  const [a, b, close] = await socketPair();
+  try {
+    const link = new FramedConnection(a);
+    // 16 MB: far more than the queue limit plus the socket buffers.
+    const frames = 4096;
+    const payload = 4000;
+    const writing = (async () => {
+      for (let i = 0; i < frames; i++) {
+        const body = new Uint8Array(payload).fill(i & 0xff);
+        await link.write(encodeFrame(body));
+        // A control frame may be sent meanwhile; the headroom takes it.
+        if (i % 512 === 0) link.send(encodeFrame(new Uint8Array(0)));
+        assert.ok(link.queuedBytes <= DEFAULT_MAX_QUEUED_BYTES, `${link.queuedBytes} queued`);
+      }
+    })();
+    // Read slowly at first: the writer must wait, not fail.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const decoder = new FrameDecoder({ maxFrameSize: 8192 });
+    let seen = 0;
+    let bad = 0;
+    const buffer = new Uint8Array(65536);
+    while (seen < frames) {
+      const n = await b.read(buffer);
+      if (n === null) break;
+      decoder.push(buffer.subarray(0, n), (frame) => {
+        if (frame.length === 0) return;
+        if (frame.length !== payload || frame[0] !== (seen & 0xff)) bad++;
+        seen++;
+      });
+    }
+    await writing;
+    assert.equal(seen, frames);
+    assert.equal(bad, 0);
+    await assert.rejects(() => link.write(new Uint8Array(DEFAULT_MAX_QUEUED_BYTES)), RangeError);
+    link.close();
+  } finally {
+    close();
+  }
+});
+
+Deno.test("FramedConnection.lastReceived stays current while bytes wait unread behind a busy process", async () => {
+  const [a, b, close] = await socketPair();
+  try {
+    const link = new FramedConnection(a);
+    // 1 MB in 4 KB frames, all written before the reader starts: every read fills its buffer.
+    const frame = encodeFrame(new Uint8Array(4000));
+    const all = new Uint8Array(frame.length * 256);
+    for (let i = 0; i < 256; i++) all.set(frame, i * frame.length);
+    const writing = (async () => {
+      let offset = 0;
+      while (offset < all.length) offset += await b.write(all.subarray(offset));
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let age = -1;
+    let busy = false;
+    const reading = link.readFrames(() => {
+      // Once reads are full-size, stall this process for 300 ms, then look from a timer
+      // that runs while the read loop yields with bytes still waiting.
+      if (busy || link.bytesReceived < 1024 + 4096 + 16384 + 65536) return;
+      busy = true;
+      const until = performance.now() + 300;
+      while (performance.now() < until) { /* busy, as a loaded server is */ }
+      setTimeout(() => age = performance.now() - link.lastReceived, 0);
+    });
+    await writing;
+    for (let i = 0; i < 400 && age < 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(busy, `the reads never reached full size (${link.bytesReceived} bytes)`);
+    assert.ok(age < 100, `lastReceived was ${age.toFixed(0)} ms old with bytes waiting`);
+    link.close();
+    await reading;
+  } finally {
+    close();
+  }
+});
+
 Deno.test("FramedConnection.readFrames lets timers run while a peer floods it", async () => {
   const [a, b, close] = await socketPair();
   try {
