@@ -114,13 +114,17 @@ export function nthButton(k: number): { button: string; pressed: boolean } {
   return { button: BUTTON_NAMES[Math.floor(k / 2) % BUTTON_NAMES.length]!, pressed: k % 2 === 0 };
 }
 
-/** A replay file: pad 0 attached, then `count` button events all at `t: 0`; returns its path. */
-export async function writeButtonReplay(count: number): Promise<string> {
+/**
+ * A replay file: pad 0 attached at `t: 0`, then `count` button events all
+ * at `t: burstAt` (default 0, so all at once); returns its path.
+ */
+export async function writeButtonReplay(count: number, burstAt = 0): Promise<string> {
   const path = await Deno.makeTempFile({ prefix: "padlink-bulk-", suffix: ".jsonl" });
   const lines = ['{"t":0,"type":"pad","pad":0,"attached":true,"name":"Bulk"}'];
   for (let k = 0; k < count; k++) {
     const { button, pressed } = nthButton(k);
-    lines.push(`{"type":"button","pad":0,"button":"${button}","pressed":${pressed}}`);
+    const t = k === 0 && burstAt > 0 ? `"t":${burstAt},` : "";
+    lines.push(`{${t}"type":"button","pad":0,"button":"${button}","pressed":${pressed}}`);
   }
   await Deno.writeTextFile(path, lines.join("\n") + "\n");
   return path;
@@ -143,9 +147,15 @@ export async function checkButtonOutput(
   const prefixes = new Map(
     clients.map((c) => [`{"type":"button","client":${JSON.stringify(c)},`, c]),
   );
+  // The button's keys, followed by the next key (latency_us, …) or the end of the object.
+  const has = (line: string, keys: string) => {
+    const at = line.indexOf(keys);
+    const next = line[at + keys.length];
+    return at > 0 && (next === "," || next === "}");
+  };
   const expected = (k: number) => {
     const { button, pressed } = nthButton(k);
-    return `"button":"${button}","pressed":${pressed}}`;
+    return `"button":"${button}","pressed":${pressed}`;
   };
   const text = await Deno.readTextFile(output);
   let from = 0;
@@ -159,8 +169,8 @@ export async function checkButtonOutput(
     if (client === undefined) continue;
     const result = results.get(client)!;
     if (result.firstWrong !== null) continue;
-    if (result.inOrder < count && line.endsWith(expected(result.inOrder))) result.inOrder++;
-    else if (!/"pressed":false\}$/.test(line) || result.inOrder < count) result.firstWrong = line;
+    if (result.inOrder < count && has(line, expected(result.inOrder))) result.inOrder++;
+    else if (result.inOrder < count || !has(line, '"pressed":false')) result.firstWrong = line;
   }
   return results;
 }
