@@ -11,7 +11,7 @@
 
 import type { InputEvent } from "../input/model.ts";
 import { concatBytes } from "../wire/bytes.ts";
-import { encodePing, InputEncoder, MessageType } from "../wire/protocol.ts";
+import { encodePing, type InputEncoder, MessageType } from "../wire/protocol.ts";
 
 /**
  * Bytes of input per write. Large enough that a burst of a million events
