@@ -371,6 +371,13 @@ export async function clientMain(args: string[]): Promise<number> {
       }
     },
     onRetry: (delayMs) => setTitle(windowTitle("reconnecting", where, null, delayMs)),
+    onMotionRequest: (pad, enable) => {
+      try {
+        input?.setMotion(pad, enable);
+      } catch {
+        // closing
+      }
+    },
     onFeedback: (message) => {
       const { pad, feedback } = padFeedbackOf(message);
       if (input) applyFeedbackQuietly(input, pad, feedback);

@@ -125,6 +125,8 @@ export interface ConnectOptions {
   session?: Uint8Array;
   /** Called with each feedback message (rumble, trigger rumble, LED) the server sends. */
   onFeedback?: (feedback: FeedbackMessage) => void;
+  /** Called when a consumer asks, through the server, for a pad's motion sensors on or off. */
+  onMotionRequest?: (pad: number, enable: boolean) => void;
   /**
    * What this client says it sends and receives, when the server
    * negotiates; default {@linkcode CLIENT_CAPABILITIES}. (A test passes
@@ -403,6 +405,7 @@ export class PadlinkConnection {
       triggerRumble: (pad, left, right, durationMs) =>
         options.onFeedback?.({ type: "trigger_rumble", pad, left, right, durationMs }),
       led: (pad, red, green, blue) => options.onFeedback?.({ type: "led", pad, red, green, blue }),
+      motionRequest: (pad, enable) => options.onMotionRequest?.(pad, enable),
       clockRequest: (request) => {
         if (request.rttUs !== RTT_UNKNOWN) {
           this.#clockView = { rttUs: request.rttUs, offsetUs: request.offsetUs };

@@ -68,6 +68,7 @@ export type WorkerCommand =
   }
   | { op: "feedback"; pad: number; feedback: PadFeedback }
   | { op: "stopFeedback"; reason: FeedbackStopReason }
+  | { op: "sensors"; pad: number; enable: boolean }
   | { op: "detachVirtual"; id: number; reply: number }
   | { op: "virtualButton"; id: number; button: number; pressed: boolean }
   | { op: "virtualAxis"; id: number; axis: number; value: number }

@@ -299,6 +299,17 @@ export class SdlInput implements AsyncDisposable {
   }
 
   /**
+   * Turn pad `pad`'s accelerometer and gyro on or off (a consumer asked for
+   * its motion); a pad without them is left alone.
+   *
+   * @param pad the pad number, as in the `pad` events
+   * @param enable on or off
+   */
+  setMotion(pad: number, enable: boolean): void {
+    this.#post({ op: "sensors", pad, enable });
+  }
+
+  /**
    * Stop every pad's motors now (the connection went: nothing may keep a
    * pad rumbling). {@linkcode SdlInput.close} does the same for every pad.
    *

@@ -371,6 +371,9 @@ class SdlLoop {
       case "feedback":
         this.#pacer.submit(command.pad, command.feedback, performance.now());
         return;
+      case "sensors":
+        this.#setSensors(command.pad, command.enable);
+        return;
       case "stopFeedback":
         for (const pad of [...this.#rumbling.keys()]) this.#stopFeedback(pad, command.reason);
         return;
@@ -715,15 +718,26 @@ class SdlLoop {
       ? SDL_JOYSTICK_POWER_UNKNOWN
       : s.SDL_JoystickCurrentPowerLevel(joystick);
     const info = this.#padInfo(controller, power);
-    if (this.#motion) {
-      for (const sensor of [SDL_SENSOR_ACCEL, SDL_SENSOR_GYRO]) {
-        if (s.SDL_GameControllerHasSensor?.(controller, sensor)) {
-          s.SDL_GameControllerSetSensorEnabled?.(controller, sensor, 1);
-        }
-      }
-    }
+    if (this.#motion) this.#enableSensors(controller, true);
     this.#pipeline.padAdded(instanceId, name, buttons, axes, now, info);
     if (power !== SDL_JOYSTICK_POWER_UNKNOWN) this.#pipeline.battery(instanceId, batteryOf(power));
+  }
+
+  /** Turn a controller's accelerometer and gyro on or off, where it has them. */
+  #enableSensors(controller: Deno.PointerObject, enable: boolean): void {
+    const s = this.#sdl.symbols;
+    for (const sensor of [SDL_SENSOR_ACCEL, SDL_SENSOR_GYRO]) {
+      if (s.SDL_GameControllerHasSensor?.(controller, sensor)) {
+        s.SDL_GameControllerSetSensorEnabled?.(controller, sensor, enable ? 1 : 0);
+      }
+    }
+  }
+
+  /** A consumer's request for pad `pad`'s motion (a pad without sensors: nothing happens). */
+  #setSensors(pad: number, enable: boolean): void {
+    const instanceId = this.#pipeline.instanceOf(pad);
+    const controller = instanceId === undefined ? undefined : this.#controllers.get(instanceId);
+    if (controller !== undefined) this.#enableSensors(controller, enable);
   }
 
   /** What SDL says about a controller: its type, USB ids, and what it has. */

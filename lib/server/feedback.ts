@@ -1,5 +1,5 @@
 /**
- * Feedback commands (rumble, trigger rumble, LED) checked and turned into
+ * Feedback commands (rumble, trigger rumble, LED, motion on/off) checked and turned into
  * wire messages. Every source (the library, `--commands` on stdin, the web
  * socket, NATS, DSU) reaches a client through `PadlinkServer.command`, which
  * checks the command here first, so each rule lives in one place.
@@ -8,7 +8,13 @@
  */
 
 import { MAX_PAD } from "../input/model.ts";
-import { encodeLed, encodeRumble, encodeTriggerRumble, MessageType } from "../wire/protocol.ts";
+import {
+  encodeLed,
+  encodeMotionRequest,
+  encodeRumble,
+  encodeTriggerRumble,
+  MessageType,
+} from "../wire/protocol.ts";
 import type { FeedbackCommand } from "./output.ts";
 
 /** The longest rumble a command may ask for, in ms (10 s): feedback never sticks. */
@@ -26,7 +32,7 @@ export class FeedbackCommandError extends TypeError {
   }
 }
 
-const TYPES = ["rumble", "trigger_rumble", "led"] as const;
+const TYPES = ["rumble", "trigger_rumble", "led", "motion"] as const;
 
 /**
  * Check that `value` is a feedback command in the one JSON form every source
@@ -51,7 +57,9 @@ export function checkFeedbackCommand(value: unknown): FeedbackCommand {
   const type = fields.type;
   if (typeof type !== "string" || !(TYPES as readonly string[]).includes(type)) {
     throw new FeedbackCommandError(
-      `unknown command type ${JSON.stringify(type)}; expected rumble, trigger_rumble or led`,
+      `unknown command type ${
+        JSON.stringify(type)
+      }; expected rumble, trigger_rumble, led or motion`,
     );
   }
   const client = fields.client;
@@ -91,6 +99,13 @@ export function checkFeedbackCommand(value: unknown): FeedbackCommand {
       }
       return { type: "led", ...base, rgb: rgb.toLowerCase() };
     }
+    case "motion": {
+      const enable = fields.enable;
+      if (typeof enable !== "boolean") {
+        throw new FeedbackCommandError(`motion: "enable" must be true or false`);
+      }
+      return { type: "motion", ...base, enable };
+    }
   }
 }
 
@@ -125,6 +140,8 @@ export function feedbackMessageType(command: FeedbackCommand): number {
       return MessageType.TRIGGER_RUMBLE;
     case "led":
       return MessageType.LED;
+    case "motion":
+      return MessageType.MOTION_REQUEST;
   }
 }
 
@@ -153,6 +170,8 @@ export function encodeFeedback(command: FeedbackCommand): Uint8Array {
       const rgb = parseInt(command.rgb.slice(1), 16);
       return encodeLed(command.pad, rgb >> 16, (rgb >> 8) & 0xff, rgb & 0xff);
     }
+    case "motion":
+      return encodeMotionRequest(command.pad, command.enable);
   }
 }
 

@@ -24,6 +24,10 @@ Deno.test("checkFeedbackCommand keeps the known fields of each form and lower-ca
     checkFeedbackCommand({ type: "led", ...base, rgb: "#FF8800" }),
     { type: "led", ...base, rgb: "#ff8800" },
   );
+  assert.deepEqual(
+    checkFeedbackCommand({ type: "motion", ...base, enable: false }),
+    { type: "motion", ...base, enable: false },
+  );
 });
 
 Deno.test("checkFeedbackCommand names the field and rule that a bad command breaks", () => {
@@ -43,6 +47,7 @@ Deno.test("checkFeedbackCommand names the field and rule that a bad command brea
     [{ type: "rumble", ...base, low: 0, high: 0, ms: 2.5 }, /"ms" must be a whole number/],
     [{ type: "trigger_rumble", ...base, left: 0, ms: 1 }, /"right"/],
     [{ type: "led", ...base, rgb: "#ff880" }, /"rgb" must be a colour as #rrggbb/],
+    [{ type: "motion", ...base, enable: 1 }, /motion: "enable" must be true or false/],
   ];
   for (const [value, pattern] of cases) {
     assert.throws(() => checkFeedbackCommand(value), (error: Error) => {
@@ -58,6 +63,7 @@ Deno.test("encodeFeedback: strengths 0..1 become 0..65535 on the wire, as the cl
     encodeFeedback({ type: "rumble", ...base, low: 1, high: 0.5, ms: 250 }),
     encodeFeedback({ type: "trigger_rumble", ...base, left: 0, right: 1, ms: 10000 }),
     encodeFeedback({ type: "led", ...base, rgb: "#0a0b0c" }),
+    encodeFeedback({ type: "motion", ...base, enable: true }),
   ];
   const sink = new RecordingSink();
   const decoder = SessionDecoder.fromServer() as SessionDecoder;
@@ -67,5 +73,6 @@ Deno.test("encodeFeedback: strengths 0..1 become 0..65535 on the wire, as the cl
     { type: "rumble", pad: 2, low: 65535, high: 32768, durationMs: 250 },
     { type: "trigger_rumble", pad: 2, left: 0, right: 65535, durationMs: 10000 },
     { type: "led", pad: 2, red: 10, green: 11, blue: 12 },
+    { type: "motion_request", pad: 2, enable: true },
   ]);
 });

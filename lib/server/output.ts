@@ -91,8 +91,23 @@ export interface LedCommand {
   rgb: string;
 }
 
+/**
+ * Turn a pad's accelerometer and gyro on or off: a consumer's request for
+ * `motion` events from a client that was not started with `--motion`.
+ */
+export interface MotionCommand {
+  /** Always `"motion"`. */
+  type: "motion";
+  /** The client whose pad it is. */
+  client: string;
+  /** The pad number on that client. */
+  pad: number;
+  /** On or off. */
+  enable: boolean;
+}
+
 /** Feedback from a consumer to a client's pad, in the one JSON form every source uses. */
-export type FeedbackCommand = RumbleCommand | TriggerRumbleCommand | LedCommand;
+export type FeedbackCommand = RumbleCommand | TriggerRumbleCommand | LedCommand | MotionCommand;
 
 /** The answer to a {@linkcode FeedbackCommand}. */
 export type CommandResult = { ok: true } | { ok: false; error: string };

@@ -377,6 +377,14 @@ export class PadlinkServer implements AsyncDisposable {
   }
 
   /**
+   * Ask a client to turn a pad's accelerometer and gyro on (or off), so that
+   * it sends `motion` events without having been started with `--motion`.
+   */
+  requestMotion(client: string, pad: number, enable = true): Promise<CommandResult> {
+    return this.command({ type: "motion", client, pad, enable });
+  }
+
+  /**
    * The `listening` event, then every event from now until the server
    * closes, as an async iterable. Events are buffered without limit while
    * the consumer is busy; leaving the loop (`break`, `return`, a throw)

@@ -289,6 +289,7 @@ Deno.test("PadlinkServer.rumble, triggerRumble and led reach the client; bad com
     port,
     name: "dave",
     onFeedback: (message) => received.push(message),
+    onMotionRequest: (pad, enable) => received.push({ type: "motion_request", pad, enable }),
   });
   try {
     connection.send([{ type: "pad", pad: 0, attached: true, name: "Pad" }]);
@@ -301,6 +302,7 @@ Deno.test("PadlinkServer.rumble, triggerRumble and led reach the client; bad com
       ok: true,
     });
     assert.deepEqual(await server.led("dave", 0, "#102030"), { ok: true });
+    assert.deepEqual(await server.requestMotion("dave", 0), { ok: true });
     assert.deepEqual(await server.led("dave", 1, "#102030"), {
       ok: false,
       error: "dave has no pad 1 attached",
@@ -312,13 +314,14 @@ Deno.test("PadlinkServer.rumble, triggerRumble and led reach the client; bad com
     const tooLong = await server.rumble("dave", 0, { low: 1, high: 1, ms: 10001 });
     assert.equal(tooLong.ok, false);
     const waitUntil = performance.now() + 3000;
-    while (received.length < 3 && performance.now() < waitUntil) {
+    while (received.length < 4 && performance.now() < waitUntil) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.deepEqual(received, [
       { type: "rumble", pad: 0, low: 16384, high: 65535, durationMs: 100 },
       { type: "trigger_rumble", pad: 0, left: 65535, right: 0, durationMs: 50 },
       { type: "led", pad: 0, red: 0x10, green: 0x20, blue: 0x30 },
+      { type: "motion_request", pad: 0, enable: true },
     ]);
   } finally {
     await connection.goodbye();

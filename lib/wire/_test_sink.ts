@@ -27,7 +27,8 @@ export type ControlMessage =
   | { type: "capture_time"; us: number }
   | ({ type: "clock_request" } & ClockRequest)
   | ({ type: "clock_reply" } & ClockReply)
-  | FeedbackMessage;
+  | FeedbackMessage
+  | { type: "motion_request"; pad: number; enable: boolean };
 
 /** Anything the sink records. */
 export type Recorded = InputEvent | ControlMessage;
@@ -149,6 +150,12 @@ export class RecordingSink implements AnyMessageSink {
   triggerRumble(pad: number, left: number, right: number, durationMs: number): void {
     checkPad(pad);
     this.events.push({ type: "trigger_rumble", pad, left, right, durationMs });
+  }
+
+  /** MOTION_REQUEST. */
+  motionRequest(pad: number, enable: boolean): void {
+    checkPad(pad);
+    this.events.push({ type: "motion_request", pad, enable });
   }
 
   /** LED. */

@@ -107,6 +107,8 @@ export const MessageType = {
   TOUCH: 0x47,
   /** client → server (extended): pad, battery level and state. */
   BATTERY: 0x48,
+  /** server → client (extended): turn a pad's accelerometer and gyro on or off. */
+  MOTION_REQUEST: 0x49,
 } as const;
 
 /**
@@ -516,6 +518,17 @@ function writeI64(e: FrameEncoder, value: number): void {
   e.writeU32(v - high * 2 ** 32);
 }
 
+/** Encode MOTION_REQUEST (extended) as one frame: a pad's sensors on or off. */
+export function encodeMotionRequest(pad: number, enable: boolean): Uint8Array {
+  const e = new FrameEncoder(64, 16);
+  e.begin();
+  writeExtendedHeader(e, MessageType.MOTION_REQUEST, 2);
+  e.writeU8(pad);
+  e.writeU8(enable ? 1 : 0);
+  e.end();
+  return e.take();
+}
+
 /**
  * Write the type byte and u16 body length that open an extended message;
  * the caller then writes exactly `bodyLength` bytes.
@@ -831,6 +844,8 @@ export interface ServerMessageSink extends ControlSink {
   triggerRumble(pad: number, left: number, right: number, durationMs: number): void;
   /** The server set the pad's LED colour. */
   led(pad: number, red: number, green: number, blue: number): void;
+  /** A consumer asked for the pad's motion sensors on (or off). */
+  motionRequest(pad: number, enable: boolean): void;
   /** The server asked for this client's clock; `receivedUs` is when the payload was decoded. */
   clockRequest(request: ClockRequest): void;
 }
@@ -1047,6 +1062,11 @@ export class SessionDecoder<Sink extends ControlSink = AnyMessageSink> {
         all.led(pad, r.u8("red"), r.u8("green"), r.u8("blue"));
         break;
       }
+      case MessageType.MOTION_REQUEST: {
+        const pad = readPad(r);
+        all.motionRequest(pad, r.u8("enable") !== 0);
+        break;
+      }
       case MessageType.CLOCK_REQUEST:
         all.clockRequest({
           id: r.u32("the clock request id"),
@@ -1110,6 +1130,7 @@ export const SERVER_SESSION_TYPES: readonly number[] = [
   MessageType.RUMBLE,
   MessageType.TRIGGER_RUMBLE,
   MessageType.LED,
+  MessageType.MOTION_REQUEST,
   MessageType.CLOCK_REQUEST,
 ];
 

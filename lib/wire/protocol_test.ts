@@ -670,6 +670,7 @@ Deno.test("SessionDecoder.fromClient and fromServer refuse the other direction's
     rumble: () => calls.push("rumble"),
     triggerRumble: () => calls.push("triggerRumble"),
     led: () => calls.push("led"),
+    motionRequest: () => calls.push("motionRequest"),
     clockRequest: () => calls.push("clockRequest"),
   };
   assertProtocolError(
