@@ -152,7 +152,8 @@ Deno.test("a current client joins a first-release server and sends only first-re
   const received = await withDeadline(serverSide, 5000, () => {
     throw new Error("the first-release server did not finish");
   });
-  assert.deepEqual(received, [
+  // PINGs (a first-release type) may come between, depending on timing.
+  assert.deepEqual(received.filter((e) => e.type !== "ping" && e.type !== "pong"), [
     { type: "pad", pad: 0, attached: true, name: "Pad" },
     { type: "button", pad: 0, button: "a", pressed: true },
     { type: "axis", pad: 0, axis: "leftx", value: 0.5 },
