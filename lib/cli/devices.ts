@@ -226,6 +226,7 @@ async function playVirtual(
             await input.attachVirtual(event.pad, event.name ?? "", {
               vendor: event.vendor,
               product: event.product,
+              pad: event.pad,
             });
           } else await input.detachVirtual(event.pad);
           break;

@@ -91,6 +91,8 @@ export class InputPipeline {
    * @param axes current raw axis values, by `SDL_GameControllerAxis`
    * @param now the current time in ms
    * @param info its type, USB ids and capabilities, when SDL tells them
+   * @param wanted the number it should get when free (a `--virtual` pad keeps
+   *   its file's number); otherwise, the lowest free one
    * @returns the pad number given to it, or `null` if every number is taken
    *   or the instance is already attached
    */
@@ -101,11 +103,16 @@ export class InputPipeline {
     axes: readonly number[],
     now: number,
     info?: PadInfo,
+    wanted?: number,
   ): number | null {
     if (this.#pads.has(instanceId)) return null;
     const taken = new Set(this.#pads.values());
     let pad = 0;
-    while (taken.has(pad)) pad++;
+    if (wanted !== undefined && wanted >= 0 && wanted <= MAX_PAD && !taken.has(wanted)) {
+      pad = wanted;
+    } else {
+      while (taken.has(pad)) pad++;
+    }
     if (pad > MAX_PAD) return null;
     this.#coalescer.flushAll(now);
     this.#pads.set(instanceId, pad);

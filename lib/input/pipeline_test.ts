@@ -144,3 +144,15 @@ Deno.test("InputPipeline coalesces sensor readings to one motion event per pad p
     { type: "battery", pad: 1, level: "full", state: "battery" },
   ]);
 });
+
+Deno.test("InputPipeline.padAdded gives a pad the number it wants when free, else the lowest free", () => {
+  const pipeline = new InputPipeline({ deadzone: 0, rateHz: 1000 });
+  assert.equal(pipeline.padAdded(10, "Wants 3", [], [], 0, undefined, 3), 3);
+  assert.equal(pipeline.padAdded(11, "Any", [], [], 0), 0);
+  assert.equal(pipeline.padAdded(12, "Wants 3 too", [], [], 0, undefined, 3), 1);
+  assert.equal(pipeline.padAdded(13, "Wants 99", [], [], 0, undefined, 99), 2);
+  assert.deepEqual(
+    pipeline.take().filter((e) => e.type === "pad").map((e) => e.pad),
+    [3, 0, 1, 2],
+  );
+});

@@ -64,6 +64,8 @@ export type WorkerCommand =
     name: string;
     vendor: number;
     product: number;
+    /** The pad number it should get when free. */
+    pad?: number;
     reply: number;
   }
   | { op: "feedback"; pad: number; feedback: PadFeedback }

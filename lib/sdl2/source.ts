@@ -100,6 +100,12 @@ export interface VirtualIds {
   vendor?: number;
   /** USB product id, for example 0x09cc (DualShock 4). */
   product?: number;
+  /**
+   * The pad number it should get, when that number is free (`--virtual`
+   * keeps its file's numbers); by default the lowest free one, as for
+   * hardware.
+   */
+  pad?: number;
 }
 
 /** A request waiting for the worker's reply. */
@@ -282,7 +288,16 @@ export class SdlInput implements AsyncDisposable {
         throw new RangeError(`a USB ${what} id is 0 to 0xffff, got ${value}`);
       }
     }
-    await this.#request((reply) => ({ op: "attachVirtual", id, name, vendor, product, reply }));
+    const pad = ids.pad;
+    await this.#request((reply) => ({
+      op: "attachVirtual",
+      id,
+      name,
+      vendor,
+      product,
+      pad,
+      reply,
+    }));
     this.#virtuals.add(id);
   }
 

@@ -127,6 +127,8 @@ const X11_OR_WAYLAND_SYSTEMS = new Set([
 interface Virtual {
   joystick: Deno.PointerObject;
   instanceId: number;
+  /** The pad number it should get when free. */
+  pad?: number;
 }
 
 /** The callbacks every virtual controller gets, telling the main thread what reached SDL. */
@@ -342,12 +344,17 @@ class SdlLoop {
       case "title":
         if (this.#window) s.SDL_SetWindowTitle(this.#window, cString(command.text));
         return;
+      // Each virtual change is pumped at once, so SDL reports it before the
+      // next one: changes given in one batch keep their order (SDL would
+      // otherwise report one poll's changes by pad, then button index).
       case "attachVirtual":
-        this.#attachVirtual(command.id, command.name, command.vendor, command.product);
+        this.#attachVirtual(command.id, command.name, command.vendor, command.product, command.pad);
+        this.#pump();
         scope.postMessage({ type: "reply", reply: command.reply });
         return;
       case "detachVirtual":
         this.#detachVirtual(command.id);
+        this.#pump();
         scope.postMessage({ type: "reply", reply: command.reply });
         return;
       case "virtualButton": {
@@ -355,6 +362,7 @@ class SdlLoop {
         if (s.SDL_JoystickSetVirtualButton(joystick, command.button, command.pressed ? 1 : 0) < 0) {
           throw new Error(`SDL_JoystickSetVirtualButton failed: ${sdlError(this.#sdl)}`);
         }
+        this.#pump();
         return;
       }
       case "virtualAxis": {
@@ -363,10 +371,12 @@ class SdlLoop {
         if (s.SDL_JoystickSetVirtualAxis(joystick, command.axis, raw) < 0) {
           throw new Error(`SDL_JoystickSetVirtualAxis failed: ${sdlError(this.#sdl)}`);
         }
+        this.#pump();
         return;
       }
       case "pushKey":
         this.#pushKey(command.key, command.scancode, command.pressed);
+        this.#pump();
         return;
       case "feedback":
         this.#pacer.submit(command.pad, command.feedback, performance.now());
@@ -392,7 +402,7 @@ class SdlLoop {
     return virtual;
   }
 
-  #attachVirtual(id: number, name: string, vendor: number, product: number): void {
+  #attachVirtual(id: number, name: string, vendor: number, product: number, pad?: number): void {
     const s = this.#sdl.symbols;
     if (this.#virtuals.has(id)) throw new Error(`Virtual controller ${id} is already attached`);
     if (s.SDL_JoystickAttachVirtualEx === null) {
@@ -440,7 +450,7 @@ class SdlLoop {
       s.SDL_JoystickDetachVirtual(deviceIndex);
       throw new Error(`Could not open virtual controller ${id}: ${error}`);
     }
-    this.#virtuals.set(id, { joystick, instanceId: s.SDL_JoystickInstanceID(joystick) });
+    this.#virtuals.set(id, { joystick, instanceId: s.SDL_JoystickInstanceID(joystick), pad });
   }
 
   #virtualCallbacks(): VirtualCallbacks {
@@ -719,7 +729,12 @@ class SdlLoop {
       : s.SDL_JoystickCurrentPowerLevel(joystick);
     const info = this.#padInfo(controller, power);
     if (this.#motion) this.#enableSensors(controller, true);
-    this.#pipeline.padAdded(instanceId, name, buttons, axes, now, info);
+    // A virtual controller may ask for a pad number (its replay file's).
+    let wanted: number | undefined;
+    for (const virtual of this.#virtuals.values()) {
+      if (virtual.instanceId === instanceId) wanted = virtual.pad;
+    }
+    this.#pipeline.padAdded(instanceId, name, buttons, axes, now, info, wanted);
     if (power !== SDL_JOYSTICK_POWER_UNKNOWN) this.#pipeline.battery(instanceId, batteryOf(power));
   }
 
