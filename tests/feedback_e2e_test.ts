@@ -127,9 +127,9 @@ Deno.test("a rumble on the server's stdin reaches a --virtual pad's Rumble callb
   assert.match(errors[0]!, /--commands line \d+: rumble: "low" must be a strength from 0 to 1/);
   assert.match(errors[1]!, /--commands line \d+: not JSON/);
 
-  // Quitting stops both rumbling motor sets before SDL closes.
+  // Quitting (SIGTERM: an ordinary stop) stops both rumbling motor sets before SDL closes.
   const exitFrom = client.stdout.all.length;
-  client.kill("SIGINT");
+  client.kill("SIGTERM");
   assert.equal((await client.exit(10000)).code, 0, client.stderr.text);
   const last = jsonLines(client, exitFrom);
   assert.ok(last.some((l) => l.type === "virtual_rumble" && l.low === 0 && l.high === 0));
