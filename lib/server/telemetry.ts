@@ -85,14 +85,21 @@ export function summarise(counts: ArrayLike<number>, ceiling: number): LatencySu
 /** Clock requests whose replies are still accepted. */
 const OUTSTANDING_REQUESTS = 4;
 
+/** The clock requests sent to one client, and the filter over its replies. */
+class ClockState {
+  readonly filter = new ClockFilter();
+  readonly sentIds = new Uint32Array(OUTSTANDING_REQUESTS);
+  readonly sentTimes = new Float64Array(OUTSTANDING_REQUESTS);
+}
+
 /**
- * Everything measured about one client. The histogram is made on the first
- * latency, so an idle connection costs a few numbers only.
+ * Everything measured about one client. The clock state is made with the
+ * first clock request and the histogram with the first latency, so a
+ * connection that takes neither (a first-release client) costs a few
+ * numbers only.
  */
 export class ClientTelemetry {
-  readonly #filter = new ClockFilter();
-  readonly #sentIds = new Uint32Array(OUTSTANDING_REQUESTS);
-  readonly #sentTimes = new Float64Array(OUTSTANDING_REQUESTS);
+  #clock: ClockState | null = null;
   #nextId = 1;
   #counts: Uint32Array | null = null;
   #maxLatency = 0;
@@ -101,12 +108,12 @@ export class ClientTelemetry {
 
   /** Clock exchanges completed with this client. */
   get exchanges(): number {
-    return this.#filter.samples;
+    return this.#clock?.filter.samples ?? 0;
   }
 
   /** The filtered round trip, in µs; null before the first exchange. */
   get rttUs(): number | null {
-    return this.#filter.estimate?.rttUs ?? null;
+    return this.#clock?.filter.estimate?.rttUs ?? null;
   }
 
   /**
@@ -114,7 +121,7 @@ export class ClientTelemetry {
    * exchange. A client capture time plus this is the server's clock.
    */
   get offsetUs(): number | null {
-    const estimate = this.#filter.estimate;
+    const estimate = this.#clock?.filter.estimate;
     return estimate ? 0 - estimate.offsetUs || 0 : null; // never -0
   }
 
@@ -123,10 +130,11 @@ export class ClientTelemetry {
    * estimates so far for the client to know.
    */
   request(nowUs: number): ClockRequest {
+    const clock = this.#clock ??= new ClockState();
     const id = this.#nextId++ >>> 0;
     const slot = id % OUTSTANDING_REQUESTS;
-    this.#sentIds[slot] = id;
-    this.#sentTimes[slot] = nowUs;
+    clock.sentIds[slot] = id;
+    clock.sentTimes[slot] = nowUs;
     return { id, sentUs: nowUs, rttUs: this.rttUs ?? RTT_UNKNOWN, offsetUs: this.offsetUs ?? 0 };
   }
 
@@ -138,10 +146,13 @@ export class ClientTelemetry {
    * @returns whether the reply was used.
    */
   reply(reply: ClockReply, answeredUs: number): boolean {
+    const clock = this.#clock;
     const slot = reply.id % OUTSTANDING_REQUESTS;
-    if (this.#sentIds[slot] !== reply.id || this.#sentTimes[slot] !== reply.sentUs) return false;
-    this.#sentIds[slot] = 0;
-    this.#filter.add({
+    if (!clock || clock.sentIds[slot] !== reply.id || clock.sentTimes[slot] !== reply.sentUs) {
+      return false;
+    }
+    clock.sentIds[slot] = 0;
+    clock.filter.add({
       sent: reply.sentUs,
       received: reply.receivedUs,
       replied: reply.repliedUs,
