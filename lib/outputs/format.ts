@@ -114,6 +114,24 @@ function hex4(value: number): string {
 
 const q = jsonString;
 
+/** Most client names {@linkcode quotedName} keeps; past it the cache starts over. */
+const MAX_QUOTED_NAMES = 4096;
+const quotedNames = new Map<string, string>();
+
+/**
+ * A client name as a JSON string. Every event carries its client's name, and
+ * the same few names come again and again: each is escaped once.
+ */
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    if (quotedNames.size >= MAX_QUOTED_NAMES) quotedNames.clear();
+    quoted = jsonString(name);
+    quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+
 /**
  * One JSON line for an event, without the newline. Keys come in the order
  * the contract documents; strings are written by {@linkcode jsonString}, which also
@@ -140,24 +158,24 @@ function formatJsonFields(event: ServerEvent): string {
   switch (event.type) {
     case "button":
       return `{"type":"button","client":${
-        q(event.client)
+        quotedName(event.client)
       },"t":${event.t},"pad":${event.pad},"button":"${event.button}","pressed":${event.pressed}}`;
     case "axis":
       return `{"type":"axis","client":${
-        q(event.client)
+        quotedName(event.client)
       },"t":${event.t},"pad":${event.pad},"axis":"${event.axis}","value":${event.value}}`;
     case "key":
-      return `{"type":"key","client":${q(event.client)},"t":${event.t},"key":${
+      return `{"type":"key","client":${quotedName(event.client)},"t":${event.t},"key":${
         q(event.key)
       },"scancode":${q(event.scancode)},"pressed":${event.pressed}}`;
     case "pad": {
       if (!event.attached) {
         return `{"type":"pad","client":${
-          q(event.client)
+          quotedName(event.client)
         },"t":${event.t},"pad":${event.pad},"attached":false}`;
       }
       const head = `{"type":"pad","client":${
-        q(event.client)
+        quotedName(event.client)
       },"t":${event.t},"pad":${event.pad},"attached":true,"name":${q(event.name ?? "")}`;
       if (event.kind === undefined) return `${head}}`;
       return `${head},"kind":"${event.kind}","vendor":${event.vendor ?? 0},"product":${
@@ -166,24 +184,24 @@ function formatJsonFields(event: ServerEvent): string {
     }
     case "motion":
       return `{"type":"motion","client":${
-        q(event.client)
+        quotedName(event.client)
       },"t":${event.t},"pad":${event.pad},"accel":[${event.accel.join(",")}],"gyro":[${
         event.gyro.join(",")
       }],"t_us":${event.t_us}}`;
     case "touch":
       return `{"type":"touch","client":${
-        q(event.client)
+        quotedName(event.client)
       },"t":${event.t},"pad":${event.pad},"touchpad":${event.touchpad},"finger":${event.finger},"state":"${event.state}","x":${event.x},"y":${event.y},"pressure":${event.pressure}}`;
     case "battery":
       return `{"type":"battery","client":${
-        q(event.client)
+        quotedName(event.client)
       },"t":${event.t},"pad":${event.pad},"level":"${event.level}","state":"${event.state}"}`;
     case "connect":
-      return `{"type":"connect","client":${q(event.client)},"addr":${q(event.addr)}}`;
+      return `{"type":"connect","client":${quotedName(event.client)},"addr":${q(event.addr)}}`;
     case "disconnect":
-      return `{"type":"disconnect","client":${q(event.client)},"addr":${q(event.addr)},"reason":${
-        q(event.reason)
-      }}`;
+      return `{"type":"disconnect","client":${quotedName(event.client)},"addr":${
+        q(event.addr)
+      },"reason":${q(event.reason)}}`;
     case "listening":
       return `{"type":"listening","host":${
         q(event.host)
