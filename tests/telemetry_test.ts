@@ -83,13 +83,16 @@ Deno.test("telemetry: on loopback every input after the first clock exchange has
   ]);
   const latency = first.latency_us as Json;
   assert.deepEqual(Object.keys(latency), ["p50", "p99", "max"]);
-  assert.ok((latency.p50 as number) <= (latency.p99 as number));
-  assert.ok((latency.p99 as number) <= (latency.max as number));
-  assert.ok((latency.p50 as number) < 5000, JSON.stringify(first));
-  assert.ok((first.rtt_us as number) >= 0 && (first.rtt_us as number) < 5000);
-  // One machine, one clock: the offset is within the round trip.
-  assert.ok(Math.abs(first.offset_us as number) <= (first.rtt_us as number) / 2 + 1000);
-  assert.ok((first.events as number) > 0 && (first.bytes as number) > 0);
+  const record = JSON.stringify(first);
+  assert.ok((latency.p50 as number) <= (latency.p99 as number), record);
+  assert.ok((latency.p99 as number) <= (latency.max as number), record);
+  assert.ok((latency.p50 as number) < 5000, record);
+  // Loopback; the bound is loose for the same reason as above.
+  assert.ok((first.rtt_us as number) >= 0 && (first.rtt_us as number) < 50_000, record);
+  // One machine, one clock: the offset is within half the round trip (and 1 ms for the two
+  // processes reading the wall clock at their start).
+  assert.ok(Math.abs(first.offset_us as number) <= (first.rtt_us as number) / 2 + 1000, record);
+  assert.ok((first.events as number) > 0 && (first.bytes as number) > 0, record);
   await Deno.remove(file);
 });
 
@@ -138,7 +141,10 @@ Deno.test("telemetry: a client clock 10 s ahead (injected in the library) is mea
     }, { timeoutMs: 3000, what: "a stats record with the offset near -10 s" });
     assert.ok(measured.at - connectedAt <= 3000, `took ${measured.at - connectedAt} ms`);
     // The client's view of it, from the server's clock requests.
-    assert.ok(Math.abs(forwarder.connection!.clock!.offsetUs + aheadUs) < 5000);
+    assert.ok(
+      Math.abs(forwarder.connection!.clock!.offsetUs + aheadUs) < 5000,
+      JSON.stringify(forwarder.connection!.clock),
+    );
   } finally {
     await forwarder.stop();
   }
