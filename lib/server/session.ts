@@ -166,6 +166,8 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
   #captureUs = NaN;
   /** Whether the client takes clock requests (negotiated in the handshake). */
   #syncsClock = false;
+  /** `performance.now()` when the last clock request was sent. */
+  #clockRequestAt = 0;
   /** Round trip, clock offset and latencies measured with this client. */
   readonly telemetry: ClientTelemetry = new ClientTelemetry();
 
@@ -443,7 +445,10 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
 
   /** When bytes were last queued for the client (for the liveness ticker). */
   get lastSent(): number {
-    return this.#link.lastSent;
+    // A client that takes clock requests gets one every heartbeat interval,
+    // whatever else is sent to it (PONGs while it streams), so its clock
+    // offset stays measured: the last request is what counts here.
+    return this.#syncsClock ? this.#clockRequestAt : this.#link.lastSent;
   }
 
   /** The client has been silent for the timeout: drop it. */
@@ -477,6 +482,7 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
   }
 
   #sendClockRequest(): void {
+    this.#clockRequestAt = performance.now();
     this.#trySend(encodeClockRequest(this.telemetry.request(this.#host.settings.clock())));
   }
 
