@@ -65,7 +65,7 @@ export class DelayProxy implements AsyncDisposable {
         const due = performance.now() + this.#delayMs;
         writing = writing.then(async () => {
           const wait = due - performance.now();
-          if (wait > 0) await sleep(wait);
+          if (wait > 0) await sleep(Math.ceil(wait));
           let offset = 0;
           while (offset < chunk.length) offset += await to.write(chunk.subarray(offset));
         }).catch(() => closeQuietly(from)); // The far side went away: end the read too.
