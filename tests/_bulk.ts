@@ -5,9 +5,11 @@
  * @module
  */
 
-import { BUTTON_NAMES } from "../lib/input/model.ts";
 import { entrypointCommand } from "../tools/_spawn.ts";
 import { Lines } from "./_util.ts";
+import { nthButton } from "../tools/_bulk_replay.ts";
+
+export { nthButton, writeButtonReplay } from "../tools/_bulk_replay.ts";
 
 /** A `server.ts --json` process writing its stdout to a file. */
 export interface FileServer extends AsyncDisposable {
@@ -104,30 +106,6 @@ export async function waitForLines(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return found;
-}
-
-/**
- * The `k`-th of a run of button events on pad 0 in which every line is a
- * real change: each button is pressed, then released, then the next one.
- */
-export function nthButton(k: number): { button: string; pressed: boolean } {
-  return { button: BUTTON_NAMES[Math.floor(k / 2) % BUTTON_NAMES.length]!, pressed: k % 2 === 0 };
-}
-
-/**
- * A replay file: pad 0 attached at `t: 0`, then `count` button events all
- * at `t: burstAt` (default 0, so all at once); returns its path.
- */
-export async function writeButtonReplay(count: number, burstAt = 0): Promise<string> {
-  const path = await Deno.makeTempFile({ prefix: "padlink-bulk-", suffix: ".jsonl" });
-  const lines = ['{"t":0,"type":"pad","pad":0,"attached":true,"name":"Bulk"}'];
-  for (let k = 0; k < count; k++) {
-    const { button, pressed } = nthButton(k);
-    const t = k === 0 && burstAt > 0 ? `"t":${burstAt},` : "";
-    lines.push(`{${t}"type":"button","pad":0,"button":"${button}","pressed":${pressed}}`);
-  }
-  await Deno.writeTextFile(path, lines.join("\n") + "\n");
-  return path;
 }
 
 /**
