@@ -3,7 +3,7 @@
  * measured in the same run. A benchmark, not a test: it prints figures and
  * never fails on them.
  *
- * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4,5,6,7] [--profile]`
+ * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4,5,6,7,8] [--profile]`
  * - `--quick`: a short smoke run (fewer samples, less load)
  * - `--profile`: also profile the server under 10 streaming clients
  *   (`--cpu-prof`) and list where its time goes
@@ -21,6 +21,7 @@ import { benchResources } from "./resources.ts";
 import { benchWeb } from "./web.ts";
 import { benchDsu } from "./dsu.ts";
 import { benchEndToEnd } from "./end_to_end.ts";
+import { benchFeedback } from "./feedback.ts";
 import { type BenchConfig, machine, renderTable, type Section } from "./_report.ts";
 import { ROOT } from "./_server.ts";
 
@@ -35,10 +36,10 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4,5,6,7] [--profile]");
+  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4,5,6,7,8] [--profile]");
   Deno.exit(0);
 }
-const only = new Set((values.only ?? "1,2,3,4,5,6,7").split(",").map((s) => s.trim()));
+const only = new Set((values.only ?? "1,2,3,4,5,6,7,8").split(",").map((s) => s.trim()));
 const config: BenchConfig = {
   quick: values.quick ?? false,
   profile: values.profile ?? false,
@@ -55,6 +56,7 @@ const runs: [string, (config: BenchConfig) => Promise<Section>][] = [
   ["5", benchWeb],
   ["6", benchDsu],
   ["7", benchEndToEnd],
+  ["8", benchFeedback],
 ];
 for (const [id, run] of runs) {
   if (only.has(id)) sections.push(await run(config));
