@@ -57,6 +57,9 @@ export const AXIS_NAMES = [
 /** A standard GameController axis name, as SDL spells it. */
 export type AxisName = typeof AXIS_NAMES[number];
 
+/** Most touchpad fingers held down at once on one pad; more downs change nothing. */
+export const MAX_HELD_TOUCHES = 10;
+
 /** Highest pad number a client may use; pads are numbered 0…MAX_PAD. */
 export const MAX_PAD = 15;
 
@@ -396,6 +399,8 @@ export class InputState {
           return true;
         }
         if (event.state === "down" && down) return false;
+        // A peer cannot make the server hold more than this many fingers per pad.
+        if (event.state === "down" && pad.touches.size >= MAX_HELD_TOUCHES) return false;
         if (event.state === "move" && !down) return false;
         const last = pad.touches.get(id);
         if (last && last.x === event.x && last.y === event.y && last.pressure === event.pressure) {

@@ -11,6 +11,7 @@ import {
   type InputEvent,
   InputState,
   isTrigger,
+  MAX_HELD_TOUCHES,
   quantizeAxis,
 } from "./model.ts";
 
@@ -297,4 +298,28 @@ Deno.test("InputState clear forgets everything", () => {
   assert.deepEqual(state.snapshot(), []);
   assert.deepEqual(state.pads(), []);
   assert.deepEqual(state.neutralEvents(), []);
+});
+
+Deno.test("InputState holds at most MAX_HELD_TOUCHES fingers per pad and lifts them in neutralEvents", () => {
+  const state = new InputState();
+  state.apply({ type: "pad", pad: 0, attached: true, name: "Pad" });
+  const touch = (finger: number, touchState: "down" | "move" | "up") => ({
+    type: "touch" as const,
+    pad: 0,
+    touchpad: 0,
+    finger,
+    state: touchState,
+    x: 0.5,
+    y: 0.5,
+    pressure: 1,
+  });
+  for (let finger = 0; finger < MAX_HELD_TOUCHES; finger++) {
+    assert.equal(state.apply(touch(finger, "down")), true);
+  }
+  assert.equal(state.apply(touch(200, "down")), false, "one finger too many");
+  assert.equal(state.apply(touch(0, "move")), false, "a move to where it is changes nothing");
+  assert.equal(state.apply({ ...touch(0, "move"), x: 0.6 }), true);
+  const lifts = state.neutralEvents().filter((e) => e.type === "touch");
+  assert.equal(lifts.length, MAX_HELD_TOUCHES);
+  assert.ok(lifts.every((e) => e.type === "touch" && e.state === "up"));
 });
