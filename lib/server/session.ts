@@ -627,12 +627,26 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
 
   button(pad: number, button: number, pressed: boolean): void {
     this.#requirePad(pad);
-    this.#emitInput({ type: "button", pad, button: BUTTON_NAMES[button]!, pressed });
+    this.#emitOwn({
+      type: "button",
+      pad,
+      button: BUTTON_NAMES[button]!,
+      pressed,
+      client: this.name,
+      t: 0,
+    });
   }
 
   axis(pad: number, axis: number, raw: number): void {
     this.#requirePad(pad);
-    this.#emitInput({ type: "axis", pad, axis: AXIS_NAMES[axis]!, value: dequantizeAxis(raw) });
+    this.#emitOwn({
+      type: "axis",
+      pad,
+      axis: AXIS_NAMES[axis]!,
+      value: dequantizeAxis(raw),
+      client: this.name,
+      t: 0,
+    });
   }
 
   key(key: string, scancode: string, pressed: boolean): void {
@@ -687,14 +701,31 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
   #emitInput(event: InputEvent): void {
     if (this.state !== "active") return;
     if (!this.#input.apply(event)) return;
-    const reported = { ...event, client: this.name, t: this.#sinceConnect(this.#frameAt) };
+    this.#reportInput(
+      { ...event, client: this.name, t: this.#sinceConnect(this.#frameAt) } as ClientInputEvent,
+    );
+  }
+
+  /**
+   * {@linkcode #emitInput} for a button or axis event made to be reported:
+   * the state keeps no reference to those, so the event is stamped in place
+   * instead of copied (one object per event less at millions a second).
+   */
+  #emitOwn(event: ClientInputEvent): void {
+    if (this.state !== "active") return;
+    if (!this.#input.apply(event)) return;
+    event.t = this.#sinceConnect(this.#frameAt);
+    this.#reportInput(event);
+  }
+
+  #reportInput(reported: ClientInputEvent): void {
     this.telemetry.events++;
     if (this.#captureUs === this.#captureUs) { // not NaN: this frame carried a capture time
       if (this.#frameUs !== this.#frameUs) this.#frameUs = this.#host.settings.clock();
       const latency = this.telemetry.latency(this.#captureUs, this.#frameUs);
-      if (latency !== null) (reported as ClientInputEvent).latency_us = latency;
+      if (latency !== null) reported.latency_us = latency;
     }
-    this.#host.report(reported as ClientInputEvent);
+    this.#host.report(reported);
   }
 }
 
