@@ -37,6 +37,12 @@ export const DEFAULT_OUTPUT_CLOSE_MS = 1000;
  */
 const LINES_PER_WRITE = 65536;
 
+/**
+ * Lines encoded and written at a time within one batch: about 800 KB of
+ * JSON, encoded into the same buffer each time.
+ */
+const LINES_PER_CHUNK = 8192;
+
 /** Somewhere a {@linkcode StreamOutput} writes bytes, such as `Deno.stdout`. */
 export interface ByteWriter {
   /** Write some of `bytes`; resolves with how many were written. */
@@ -109,6 +115,7 @@ export class StreamOutput implements Output {
   readonly #onMessage: (text: string) => void;
   readonly #queue: DeliveryQueue<Item>;
   readonly #encoder = new TextEncoder();
+  #buffer = new Uint8Array(0);
   #closing: Promise<CloseReport> | null = null;
 
   /** Create an output; it writes nothing until the first event or note. */
@@ -174,13 +181,35 @@ export class StreamOutput implements Output {
   }
 
   async #write(batch: Item[]): Promise<void> {
-    let text = "";
-    for (const item of batch) {
-      text += item instanceof Line ? item.text : this.#json ? formatJson(item) : formatHuman(item);
-      text += "\n";
+    for (let start = 0; start < batch.length; start += LINES_PER_CHUNK) {
+      const end = Math.min(batch.length, start + LINES_PER_CHUNK);
+      let text = "";
+      for (let i = start; i < end; i++) {
+        const item = batch[i]!;
+        text += item instanceof Line
+          ? item.text
+          : this.#json
+          ? formatJson(item)
+          : formatHuman(item);
+        text += "\n";
+      }
+      const bytes = this.#encode(text);
+      let offset = 0;
+      while (offset < bytes.length) offset += await this.#writer.write(bytes.subarray(offset));
     }
-    const bytes = this.#encoder.encode(text);
-    let offset = 0;
-    while (offset < bytes.length) offset += await this.#writer.write(bytes.subarray(offset));
+  }
+
+  /**
+   * `text` as UTF-8 in a buffer this output reuses (each chunk is written
+   * before the next is encoded), so a flood does not allocate a new array of
+   * megabytes for every write.
+   */
+  #encode(text: string): Uint8Array {
+    const most = text.length * 3; // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (this.#buffer.length < most) {
+      this.#buffer = new Uint8Array(Math.max(most, 2 * this.#buffer.length));
+    }
+    const { written } = this.#encoder.encodeInto(text, this.#buffer);
+    return this.#buffer.subarray(0, written);
   }
 }
