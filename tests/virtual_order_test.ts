@@ -57,3 +57,32 @@ Deno.test("client --virtual: pad numbers stay the file's, and events sharing a t
     await Deno.remove(file);
   }
 });
+
+Deno.test("client --virtual: Ctrl-C (SIGINT) releases, says goodbye and exits 130", async () => {
+  const file = await writeReplay([
+    { t: 0, type: "pad", pad: 2, attached: true, name: "Held" },
+    { t: 20, type: "button", pad: 2, button: "x", pressed: true },
+    { t: 60_000, type: "button", pad: 2, button: "x", pressed: false },
+  ]);
+  try {
+    await using server = await startServer(["--no-auth"]);
+    await using client = spawnEntrypoint("client.ts", [
+      "--port",
+      String(server.port),
+      "--name",
+      "held",
+      "--no-window",
+      "--virtual",
+      file,
+    ], { env: HEADLESS });
+    await server.waitEvent({ type: "button", pressed: true }, { timeoutMs: 20_000 });
+    client.kill("SIGINT");
+    assert.equal((await client.exit()).code, 130, client.stderr.text);
+    const end = await server.waitEvent({ type: "disconnect", client: "held" });
+    assert.match(String(end.event.reason), /^client quit/);
+    const released = server.events().filter((e) => e.type === "button").map((e) => e.pressed);
+    assert.deepEqual(released, [true, false]);
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -26,6 +26,14 @@ export const CONFIRM_EVERY_BYTES = 16 * 1024;
 /** …or once input has waited this long for a confirmation, in ms. */
 export const CONFIRM_EVERY_MS = 250;
 
+/**
+ * Least time between two confirmation PINGs, in ms: at most 40 a second,
+ * well inside the server's budget of control messages
+ * (`CONTROL_MESSAGES_PER_SECOND`, 100, in lib/server/session.ts), however
+ * fast input streams.
+ */
+export const CONFIRM_MIN_INTERVAL_MS = 25;
+
 /** Where an {@linkcode Outbox} writes: `FramedConnection` in practice. */
 export interface OutboxLink {
   /** Queue whole frames, waiting while the queue is full. */
@@ -110,9 +118,10 @@ export class Outbox {
     this.#queuedEvents += events.length;
     this.#takeChunk();
     const unpinged = this.#queuedBytes - this.#pingedBytes;
+    const since = performance.now() - this.#lastPingAt;
     if (
-      unpinged >= CONFIRM_EVERY_BYTES ||
-      (unpinged > 0 && performance.now() - this.#lastPingAt >= CONFIRM_EVERY_MS)
+      (unpinged >= CONFIRM_EVERY_BYTES && since >= CONFIRM_MIN_INTERVAL_MS) ||
+      (unpinged > 0 && since >= CONFIRM_EVERY_MS)
     ) {
       this.#ping();
     }
