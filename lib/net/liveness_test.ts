@@ -25,7 +25,8 @@ class FakePeer implements LivenessPeer {
 const OPTIONS = { heartbeatMs: 250, timeoutMs: 1000 };
 
 Deno.test("LivenessTicker asks for a heartbeat once nothing was sent for heartbeatMs", () => {
-  const start = performance.now();
+  // Whole milliseconds: (start + 250) - start must be exactly 250.
+  const start = Math.round(performance.now());
   const peer = new FakePeer(start);
   const ticker = new LivenessTicker(OPTIONS, () => [peer]);
   try {
@@ -43,7 +44,8 @@ Deno.test("LivenessTicker asks for a heartbeat once nothing was sent for heartbe
 });
 
 Deno.test("LivenessTicker judges silence up to the previous tick, so its own stall is not the peer's", () => {
-  const start = performance.now();
+  // Whole milliseconds: (start + 250) - start must be exactly 250.
+  const start = Math.round(performance.now());
   const peer = new FakePeer(start);
   const ticker = new LivenessTicker(OPTIONS, () => [peer]);
   try {
@@ -61,7 +63,8 @@ Deno.test("LivenessTicker judges silence up to the previous tick, so its own sta
 });
 
 Deno.test("LivenessTicker asks the peers afresh at every tick", () => {
-  const start = performance.now();
+  // Whole milliseconds: (start + 250) - start must be exactly 250.
+  const start = Math.round(performance.now());
   const peers: FakePeer[] = [];
   const ticker = new LivenessTicker(OPTIONS, () => peers);
   try {
