@@ -226,3 +226,22 @@ Deno.test("replay -: a bad line stops the stream with its line number, after the
   const buttons = server.events().filter((e) => e.type === "button");
   assert.deepEqual(buttons.map((e) => e.pressed), [true, false]);
 });
+
+Deno.test("replay -: Ctrl-C while standard input is silent releases, says goodbye, exits 130", async () => {
+  await using server = await startServer(["--no-auth"]);
+  await using client = spawnEntrypoint(
+    "client.ts",
+    ["--port", String(server.port), "--name", "quiet", "--replay", "-"],
+    { stdin: "piped" },
+  );
+  await client.writeLine('{"type":"pad","pad":0,"attached":true}');
+  await client.writeLine('{"type":"button","pad":0,"button":"b","pressed":true}');
+  await server.waitEvent({ type: "button", pressed: true });
+  // Standard input stays open and says nothing more.
+  client.kill("SIGINT");
+  assert.equal((await client.exit()).code, 130, client.stderr.text);
+  const end = await server.waitEvent({ type: "disconnect", client: "quiet" });
+  assert.equal(end.event.reason, "client quit: interrupted");
+  const buttons = server.events().filter((e) => e.type === "button").map((e) => e.pressed);
+  assert.deepEqual(buttons, [true, false]);
+});

@@ -516,7 +516,7 @@ export async function playReplay(
   const batches = Array.isArray(source)
     ? [source as readonly ReplayEntry[]]
     : source as AsyncIterable<readonly ReplayEntry[]>;
-  for await (const entries of batches) {
+  for await (const entries of untilAborted(batches, options.signal)) {
     const arrived = performance.now();
     let i = 0;
     while (i < entries.length) {
@@ -572,4 +572,27 @@ export async function* readReplayStream(
     if (entry) yield [entry];
   }
   parser.finish(line);
+}
+
+/**
+ * The batches of `source` until `signal` aborts, even while waiting for the
+ * next one (a stream on standard input may be silent for a long time).
+ */
+async function* untilAborted<T>(
+  source: AsyncIterable<T> | Iterable<T>,
+  signal?: AbortSignal,
+): AsyncGenerator<T> {
+  if (!signal) return yield* source;
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal.aborted) resolve("aborted");
+    signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
+  const iterator = Symbol.asyncIterator in source
+    ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
+    : (source as Iterable<T>)[Symbol.iterator]();
+  while (!signal.aborted) {
+    const next = await Promise.race([iterator.next(), aborted]);
+    if (next === "aborted" || next.done) return;
+    yield next.value;
+  }
 }

@@ -459,3 +459,23 @@ Deno.test("parseReplay names what is wrong in a motion, touch, battery or pad-de
   );
   assertReplayError('{"type":"pad","pad":0,"attached":true,"vendor":70000}', 1, /"vendor"/);
 });
+
+Deno.test("playReplay stops when aborted while a stream is silent", async () => {
+  // One line, then nothing: the stream never ends by itself.
+  const silent = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(ATTACH0 + "\n"));
+    },
+  });
+  const controller = new AbortController();
+  const batches: InputEvent[][] = [];
+  await within(
+    playReplay(readReplayStream(silent, new ReplayParser()), (events) => {
+      batches.push(events);
+      setTimeout(() => controller.abort(), 1);
+    }, { signal: controller.signal }),
+    5000,
+    "an aborted playReplay of a silent stream",
+  );
+  assert.equal(batches.length, 1);
+});
