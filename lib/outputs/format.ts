@@ -8,7 +8,7 @@
  */
 
 import type { AxisName, ButtonName, PadEvent } from "../input/model.ts";
-import type { ServerEvent } from "../server/events.ts";
+import type { ClientInputEvent, ServerEvent } from "../server/events.ts";
 import { formatHostPort } from "../net/host_port.ts";
 import type { ClientStats } from "../server/telemetry.ts";
 import { jsonString, safeText } from "../wire/safe_text.ts";
@@ -148,10 +148,19 @@ function quotedName(name: string): string {
  */
 export function formatJson(event: ServerEvent): string {
   const line = formatJsonFields(event);
-  if ("latency_us" in event && event.latency_us !== undefined) {
+  // Buttons, axes and keys (the floods) end with their latency already.
+  if (
+    event.type !== "button" && event.type !== "axis" && event.type !== "key" &&
+    "latency_us" in event && event.latency_us !== undefined
+  ) {
     return `${line.slice(0, -1)},"latency_us":${event.latency_us}}`;
   }
   return line;
+}
+
+/** The end of an input event's JSON line: its `latency_us` when it has one, and the brace. */
+function closeInput(event: ClientInputEvent): string {
+  return event.latency_us === undefined ? "}" : `,"latency_us":${event.latency_us}}`;
 }
 
 function formatJsonFields(event: ServerEvent): string {
@@ -159,15 +168,19 @@ function formatJsonFields(event: ServerEvent): string {
     case "button":
       return `{"type":"button","client":${
         quotedName(event.client)
-      },"t":${event.t},"pad":${event.pad},"button":"${event.button}","pressed":${event.pressed}}`;
+      },"t":${event.t},"pad":${event.pad},"button":"${event.button}","pressed":${event.pressed}${
+        closeInput(event)
+      }`;
     case "axis":
       return `{"type":"axis","client":${
         quotedName(event.client)
-      },"t":${event.t},"pad":${event.pad},"axis":"${event.axis}","value":${event.value}}`;
+      },"t":${event.t},"pad":${event.pad},"axis":"${event.axis}","value":${event.value}${
+        closeInput(event)
+      }`;
     case "key":
       return `{"type":"key","client":${quotedName(event.client)},"t":${event.t},"key":${
         q(event.key)
-      },"scancode":${q(event.scancode)},"pressed":${event.pressed}}`;
+      },"scancode":${q(event.scancode)},"pressed":${event.pressed}${closeInput(event)}`;
     case "pad": {
       if (!event.attached) {
         return `{"type":"pad","client":${

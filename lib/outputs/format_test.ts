@@ -6,9 +6,12 @@ import {
   formatGapJson,
   formatHuman,
   formatJson,
+  formatStatsHuman,
+  formatStatsJson,
 } from "./format.ts";
 import { AXIS_NAMES, BUTTON_NAMES } from "../input/model.ts";
 import type { ServerEvent } from "../server/events.ts";
+import { safeText } from "../wire/safe_text.ts";
 
 /** One event of every type, with the object its JSON line must parse to (in key order). */
 const EVERY_EVENT: [ServerEvent, string, Record<string, unknown>][] = [
@@ -324,4 +327,54 @@ Deno.test("formatGapHuman and formatGapJson say how many events were dropped", (
   assert.equal(formatGapHuman(1234), "gap: 1234 events dropped (output too slow)");
   assert.deepEqual(JSON.parse(formatGapJson(1234)), { type: "gap", dropped: 1234 });
   assert.equal(formatGapJson(7), '{"type":"gap","dropped":7}');
+});
+
+Deno.test("formatJson: latency_us is the last key of an input line, and only when known", () => {
+  const base = { client: "alice", t: 1.5 };
+  assert.equal(
+    formatJson({ type: "button", ...base, pad: 0, button: "a", pressed: true, latency_us: 287 }),
+    '{"type":"button","client":"alice","t":1.5,"pad":0,"button":"a","pressed":true,"latency_us":287}',
+  );
+  assert.equal(
+    formatJson({ type: "axis", ...base, pad: 1, axis: "leftx", value: -0.5, latency_us: 0 }),
+    '{"type":"axis","client":"alice","t":1.5,"pad":1,"axis":"leftx","value":-0.5,"latency_us":0}',
+  );
+  assert.equal(
+    formatJson({ type: "key", ...base, key: "Up", scancode: "Up", pressed: false, latency_us: 9 }),
+    '{"type":"key","client":"alice","t":1.5,"key":"Up","scancode":"Up","pressed":false,"latency_us":9}',
+  );
+  assert.equal(
+    formatJson({ type: "pad", ...base, pad: 0, attached: true, name: "P", latency_us: 12 }),
+    '{"type":"pad","client":"alice","t":1.5,"pad":0,"attached":true,"name":"P","latency_us":12}',
+  );
+  assert.equal(
+    formatJson({ type: "button", ...base, pad: 0, button: "a", pressed: true }),
+    '{"type":"button","client":"alice","t":1.5,"pad":0,"button":"a","pressed":true}',
+  );
+});
+
+Deno.test("stats: unknown figures are null in JSON and left out for people; rates in k and M", () => {
+  const stats = {
+    client: "bob\u001b[31m",
+    rttUs: null,
+    offsetUs: null,
+    latencyUs: null,
+    events: 0,
+    bytes: 0,
+    seconds: 5,
+  };
+  assert.equal(
+    formatStatsJson(stats),
+    '{"type":"stats","client":"bob\\u001b[31m","rtt_us":null,"offset_us":null,"latency_us":null,"events":0,"bytes":0}',
+  );
+  assert.equal(formatStatsHuman(stats), `${safeText(stats.client)}: 0 ev/s`);
+  const busy = { ...stats, client: "bob", rttUs: 12_345, events: 7_500_000, seconds: 5 };
+  assert.equal(formatStatsHuman(busy), "bob: 1.5M ev/s, rtt 12 ms");
+  const fast = {
+    ...busy,
+    events: 34_000,
+    seconds: 1,
+    latencyUs: { p50: 5, p99: 123_456, max: 200_000 },
+  };
+  assert.equal(formatStatsHuman(fast), "bob: 34k ev/s, latency p50 0.005 ms p99 123 ms, rtt 12 ms");
 });
