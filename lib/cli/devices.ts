@@ -16,6 +16,8 @@ import { NoDisplayError, Sdl2NotFoundError } from "../sdl2/library.ts";
 import type { ControllerInfo } from "../sdl2/messages.ts";
 import { jsonString } from "../wire/safe_text.ts";
 import { SdlInput } from "../sdl2/source.ts";
+import { SDL_MINIMUM_GUIDE_BUTTON_DELAY_MS } from "../sdl2/events.ts";
+import { sleep } from "../net/deadline.ts";
 import { onStopSignal } from "./common.ts";
 import type { Remapper } from "../input/remap.ts";
 import { formatVirtualFeedbackJson } from "./client_feedback.ts";
@@ -218,10 +220,14 @@ async function playVirtual(
       `--virtual: ${unplayable} motion, touch and battery lines skipped (SDL virtual controllers have none); --replay sends them`,
     );
   }
+  // When each virtual pad's guide press was seen by SDL (see below).
+  const guideDownAt = new Map<number, number>();
   await playReplay(entries, async (batch) => {
     for (const event of batch) {
+      if (signal.aborted) return;
       switch (event.type) {
         case "pad":
+          guideDownAt.delete(event.pad);
           if (event.attached) {
             await input.attachVirtual(event.pad, event.name ?? "", {
               vendor: event.vendor,
@@ -230,9 +236,26 @@ async function playVirtual(
             });
           } else await input.detachVirtual(event.pad);
           break;
-        case "button":
+        case "button": {
+          // SDL holds back a guide release sooner than
+          // SDL_MINIMUM_GUIDE_BUTTON_DELAY_MS after the press it saw, and
+          // reports it after the changes that follow: so the release waits
+          // (and everything after it with it), one ms more as SDL counts whole ms.
+          const guide = event.button === "guide";
+          const downAt = guideDownAt.get(event.pad);
+          if (guide && !event.pressed && downAt !== undefined) {
+            guideDownAt.delete(event.pad);
+            const wait = downAt + SDL_MINIMUM_GUIDE_BUTTON_DELAY_MS + 1 - performance.now();
+            if (wait > 0) await sleep(wait, signal);
+            if (signal.aborted) return;
+          }
           input.setVirtualButton(event.pad, event.button, event.pressed);
+          if (guide && event.pressed) {
+            await input.sync();
+            guideDownAt.set(event.pad, performance.now());
+          }
           break;
+        }
         case "axis":
           input.setVirtualAxis(event.pad, event.axis, event.value);
           break;

@@ -148,6 +148,12 @@ export const SDL_RENDERER_SOFTWARE = 0x00000001;
 export const SDL_CONTROLLER_BUTTON_MAX = 21;
 /** SDL_gamecontroller.h `SDL_CONTROLLER_AXIS_MAX`: 6 standard axes. */
 export const SDL_CONTROLLER_AXIS_MAX = 6;
+/**
+ * SDL_gamecontroller.c (2.26) `SDL_MINIMUM_GUIDE_BUTTON_DELAY_MS`: SDL holds
+ * back a guide release that comes sooner than this after its press, and
+ * reports it only at the first update this long after the press.
+ */
+export const SDL_MINIMUM_GUIDE_BUTTON_DELAY_MS = 250;
 
 // ---- struct layouts ----
 

@@ -76,6 +76,7 @@ export type WorkerCommand =
   | { op: "virtualAxis"; id: number; axis: number; value: number }
   | { op: "pushKey"; key: string; scancode: string; pressed: boolean }
   | { op: "list"; reply: number }
+  | { op: "sync"; reply: number }
   | { op: "close" };
 
 /** A message from the worker. */

@@ -335,7 +335,11 @@ export class SdlInput implements AsyncDisposable {
   }
 
   /**
-   * Press or release a button of a virtual controller.
+   * Press or release a button of a virtual controller. SDL sees each change
+   * before the next command, so two in a row are two events. A guide release
+   * sooner than `SDL_MINIMUM_GUIDE_BUTTON_DELAY_MS` after its press is held
+   * back by SDL and comes after later changes: wait for
+   * {@linkcode SdlInput.sync} after the press, then that long, to keep order.
    *
    * @param id the handle given to {@linkcode SdlInput.attachVirtual}
    * @param button the button
@@ -385,6 +389,15 @@ export class SdlInput implements AsyncDisposable {
   async listControllers(): Promise<ControllerInfo[]> {
     const report = await this.#request((reply) => ({ op: "list", reply }));
     return report.controllers ?? [];
+  }
+
+  /**
+   * Wait until the worker has carried out every command posted before this
+   * call. Each virtual controller change is seen by SDL (and its event taken)
+   * before the worker goes on, so after this SDL has seen them all.
+   */
+  async sync(): Promise<void> {
+    await this.#request((reply) => ({ op: "sync", reply }));
   }
 
   /**

@@ -113,6 +113,29 @@ Deno.test("SdlInput reports every standard button and axis of a virtual controll
   assert.ok(recorder.events.every((e) => e.type !== "axis" && e.type !== "button" || e.pad === 0));
 });
 
+Deno.test("SdlInput reports changes set back to back as one event each, in order, by sync()", async () => {
+  await using input = await SdlInput.open({ window: false, deadzone: 0 });
+  const recorder = new Recorder(input);
+  await input.attachVirtual(1, "back to back pad");
+  const start = await recorder.attached("back to back pad");
+  // No wait between them: SDL sees each state before the next is set.
+  input.setVirtualButton(1, "x", true);
+  input.setVirtualButton(1, "x", false);
+  input.setVirtualAxis(1, "righttrigger", 1);
+  input.setVirtualButton(1, "x", true);
+  input.setVirtualAxis(1, "righttrigger", 0);
+  input.setVirtualButton(1, "x", false);
+  await input.sync();
+  assert.deepEqual(recorder.events.slice(start + 1), [
+    { type: "button", pad: 0, button: "x", pressed: true },
+    { type: "button", pad: 0, button: "x", pressed: false },
+    { type: "axis", pad: 0, axis: "righttrigger", value: 1 },
+    { type: "button", pad: 0, button: "x", pressed: true },
+    { type: "axis", pad: 0, axis: "righttrigger", value: 0 },
+    { type: "button", pad: 0, button: "x", pressed: false },
+  ]);
+});
+
 Deno.test("SdlInput numbers hot-plugged pads from the lowest free number", async () => {
   await using input = await SdlInput.open({ window: false });
   const recorder = new Recorder(input);

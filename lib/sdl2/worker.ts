@@ -387,6 +387,9 @@ class SdlLoop {
       case "stopFeedback":
         for (const pad of [...this.#rumbling.keys()]) this.#stopFeedback(pad, command.reason);
         return;
+      case "sync":
+        scope.postMessage({ type: "reply", reply: command.reply });
+        return;
       case "list":
         scope.postMessage({ type: "reply", reply: command.reply, controllers: this.#list() });
         return;
@@ -602,6 +605,16 @@ class SdlLoop {
     return now - this.#lastInput < ACTIVE_HOLD_MS ? ACTIVE_POLL_MS : IDLE_POLL_MS;
   }
 
+  /**
+   * Drain SDL's events into the pipeline and post them to the main thread.
+   *
+   * Virtual controllers: SDL_JoystickSetVirtualButton/Axis only store the
+   * new state; SDL_JoystickUpdate (run by the pump) compares it with the
+   * state it last saw and makes an event only for a difference
+   * (SDL_virtualjoystick.c, SDL_PrivateJoystickButton/Axis). A press and a
+   * release stored before one pump would be no change at all, so every
+   * virtual change is followed by a pump of its own, before the next command.
+   */
   #pump(): void {
     const now = performance.now();
     let quit = false;
