@@ -3,7 +3,7 @@
  * measured in the same run. A benchmark, not a test: it prints figures and
  * never fails on them.
  *
- * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4,5,6,7,8] [--profile]`
+ * Usage: `deno run -A bench/main.ts [--quick] [--write] [--only 1,2,3,4,5,6,7,8,9] [--profile]`
  * - `--quick`: a short smoke run (fewer samples, less load)
  * - `--profile`: also profile the server under 10 streaming clients
  *   (`--cpu-prof`) and list where its time goes
@@ -22,6 +22,7 @@ import { benchWeb } from "./web.ts";
 import { benchDsu } from "./dsu.ts";
 import { benchEndToEnd } from "./end_to_end.ts";
 import { benchFeedback } from "./feedback.ts";
+import { benchNats } from "./nats.ts";
 import { type BenchConfig, machine, renderTable, type Section } from "./_report.ts";
 import { ROOT } from "./_server.ts";
 
@@ -36,10 +37,10 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4,5,6,7,8] [--profile]");
+  console.log("usage: deno task bench [--quick] [--write] [--only 1,2,3,4,5,6,7,8,9] [--profile]");
   Deno.exit(0);
 }
-const only = new Set((values.only ?? "1,2,3,4,5,6,7,8").split(",").map((s) => s.trim()));
+const only = new Set((values.only ?? "1,2,3,4,5,6,7,8,9").split(",").map((s) => s.trim()));
 const config: BenchConfig = {
   quick: values.quick ?? false,
   profile: values.profile ?? false,
@@ -57,6 +58,7 @@ const runs: [string, (config: BenchConfig) => Promise<Section>][] = [
   ["6", benchDsu],
   ["7", benchEndToEnd],
   ["8", benchFeedback],
+  ["9", benchNats],
 ];
 for (const [id, run] of runs) {
   if (only.has(id)) sections.push(await run(config));
