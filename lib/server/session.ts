@@ -15,7 +15,7 @@ import { BackpressureError, FramedConnection, isDisconnectError } from "../net/c
 import { Deadline } from "../net/deadline.ts";
 import { RateBudget } from "../net/rate_budget.ts";
 import type { LivenessPeer } from "../net/liveness.ts";
-import type { MicrosClock } from "../net/clock_sync.ts";
+import { CLOCK_FILTER_SIZE, type MicrosClock } from "../net/clock_sync.ts";
 import { toHex } from "../wire/bytes.ts";
 import { FrameError } from "../wire/frame.ts";
 import type { FailureThrottle } from "../trust/failure_throttle.ts";
@@ -448,7 +448,14 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
     // A client that takes clock requests gets one every heartbeat interval,
     // whatever else is sent to it (PONGs while it streams), so its clock
     // offset stays measured: the last request is what counts here.
-    return this.#syncsClock ? this.#clockRequestAt : this.#link.lastSent;
+    if (!this.#syncsClock) return this.#link.lastSent;
+    // Until the clock filter's window is full, every tick (a quarter of the
+    // heartbeat at most): a first exchange taken while either side was busy
+    // starting up is soon bettered.
+    if (this.telemetry.exchanges < CLOCK_FILTER_SIZE) {
+      return this.#clockRequestAt - 0.75 * this.#host.settings.heartbeatMs;
+    }
+    return this.#clockRequestAt;
   }
 
   /** The client has been silent for the timeout: drop it. */
