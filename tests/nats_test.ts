@@ -336,6 +336,7 @@ Deno.test("NATS: the broker killed mid-stream and restarted: stdout goes on, pad
       await after.close();
     }
     // stdout lost nothing: every event, in order, and no gap line of its own.
+    await server.waitEvent({ type: "disconnect", client: "alice" });
     const lines = eventLines(server);
     assert.equal(lines.filter((l) => l.startsWith('{"type":"button"')).length, 220 + 1 + 1);
     assert.ok(!server.stdout.lines.some((l) => l.startsWith('{"type":"gap"')));
