@@ -133,3 +133,22 @@ Deno.test("replay: a capture of two clients is refused in one line unless --repl
   ]);
   await Deno.remove(capture);
 });
+
+Deno.test("replay: the note of skipped lines shows a captured client name's control characters escaped", async () => {
+  // A capture of a hostile peer: its name and a line type carry a screen clear and a title set.
+  const file = await writeReplay([
+    { type: "connect", client: "evil\x1b[2J", addr: "127.0.0.1:1" },
+    { type: "note\x1b]0;owned\x07" },
+    { t: 0, type: "key", key: "Up", pressed: true },
+  ]);
+  await using server = await startServer(["--no-auth"]);
+  const client = spawnEntrypoint("client.ts", replayArgs(server.port, "typist", file));
+  assert.equal((await client.exit()).code, 0, client.stderr.text);
+  const stderr = client.stderr.text;
+  assert.match(
+    stderr,
+    /skipped 2 lines that are not input to replay \(connect 1, note\\x1b\]0;owned\\x07 1\)/,
+  );
+  assert.ok(!stderr.includes("\x1b"), JSON.stringify(stderr));
+  await Deno.remove(file);
+});

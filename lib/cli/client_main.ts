@@ -265,7 +265,8 @@ export async function clientMain(args: string[]): Promise<number> {
   const commandLine = await readCommandLine(PROGRAM, CLIENT_HELP, async () => {
     const options = parseClientArgs(args);
     if (options === "help" || options === "version") return options;
-    const onSkipped = (message: string) => console.error(`${PROGRAM}: ${message}`);
+    // The skipped lines' types and client names are a file's, often a capture of peers' names.
+    const onSkipped = (message: string) => printError(PROGRAM, message);
     const client = options.replayClient;
     if (options.replay !== undefined) {
       replay = await openReplay(options.replay, { client, onSkipped });
