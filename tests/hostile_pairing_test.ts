@@ -54,7 +54,14 @@ Deno.test("a real client pairs and streams over TLS while four addresses flood t
     await using server = await startServer(["--tls", "--config-dir", serverDir]);
     const pairingPort = server.port + 1;
     for (const from of FLOOD_ADDRESSES) floods.push(floodFrom(from, pairingPort, () => stopped));
-    await new Promise((resolve) => setTimeout(resolve, 500)); // Every slot is taken by now.
+    // Every slot is taken once the server starts dropping the oldest exchange.
+    await server.stderr.waitFor(
+      (l) => l.includes("exchanges in progress") && l.includes("dropped the oldest"),
+      {
+        timeoutMs: 20000,
+        what: "the pairing slots full",
+      },
+    );
     await using client = spawnEntrypoint("client.ts", [
       "--tls",
       "--host",
@@ -73,6 +80,8 @@ Deno.test("a real client pairs and streams over TLS while four addresses flood t
     const status = await client.exit(20000);
     assert.equal(status.code, 0, client.stderr.text);
     assert.match(client.stderr.text, /paired with 127\.0\.0\.1:\d+: certificate SHA-256/);
+    // The client's exit can come before the server has printed its disconnect.
+    await server.waitEvent({ type: "disconnect", client: "honest" });
     const presses = server.events().filter((e) => e.client === "honest" && e.type === "button");
     assert.equal(presses.length, 2);
     // The pairing log is bounded too: at most 10 lines a second, the rest counted.
