@@ -214,6 +214,8 @@ Deno.test("tls: 5 wrong tokens from an address do not lock out a client there wi
   assert.ok(performance.now() - started >= 1000);
   const right = await runClient(["--ca", ca, "--port", port, "--token", server.token!]);
   assert.equal(right.code, 0, right.client.stderr.text);
+  // The client's exit can come before the server's lines about it are read.
+  await server.waitEvent({ type: "disconnect" });
   assert.equal(connects(server), 1);
 });
 
@@ -403,6 +405,7 @@ Deno.test("tls: a pinned certificate that changed is refused; --repair with the 
   const repaired = await runClient(["--repair", ...common, "--token", serverB.token!]);
   assert.equal(repaired.code, 0, repaired.client.stderr.text);
   assert.equal((await lookupKnownHost(knownHosts, where))?.fingerprint, serverB.fingerprint);
+  await serverB.waitEvent({ type: "disconnect" });
   assert.equal(connects(serverB), 1);
 });
 
