@@ -300,7 +300,8 @@ Deno.test("DSU: a subscription ends 5 s after its last request; garbage datagram
       await sleep(50);
     }
     assert.ok(pressed(), "the pad appeared in slot 0");
-    await sleep(300); // let the press arrive
+    // The press has reached every output once the server printed it.
+    await server.waitEvent({ type: "button", client: "alice", pressed: true });
     const subscribedAt = performance.now();
     const info0 = watcher.packets.find((p) => p.type === "port_info" && p.info.state === 2);
     assert.ok(info0?.type === "port_info");
