@@ -8,10 +8,11 @@
 import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { PadlinkConnection } from "../lib/client/client.ts";
-import { withDeadline } from "../lib/net/deadline.ts";
+import { sleep, withDeadline } from "../lib/net/deadline.ts";
 import { nameFromToken, subjectToken } from "../lib/outputs/nats/subjects.ts";
 import { NatsServer } from "./_nats.ts";
-import { type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { Proc, ROOT, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import type { FeedbackMessage } from "../lib/wire/protocol.ts";
 
 const HEADLESS = { SDL_VIDEODRIVER: "dummy" };
 
@@ -420,4 +421,58 @@ Deno.test("NATS: unreachable at start-up is one line and exit 1; with --nats-opt
   await optional.stderr.waitFor((l) => l.includes("running without NATS (--nats-optional)"));
   await runClient(optional.port, "alice", await writeReplay(session(0)));
   await optional.waitEvent({ type: "disconnect", client: "alice" });
+});
+
+Deno.test("examples/crowd.ts: presses from clients of two servers are tallied in a queue group, and the winner's pad rumbles", async () => {
+  await using broker = await NatsServer.start();
+  await using east = await startNatsServer(broker.url, ["--no-auth", "--nats-name", "east"]);
+  await using west = await startNatsServer(broker.url, ["--no-auth", "--nats-name", "west"]);
+  await using crowd = new Proc(
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-net",
+        `${ROOT}examples/crowd.ts`,
+        broker.url,
+        "--round-ms",
+        "2000",
+        "--rounds",
+        "1",
+      ],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn(),
+  );
+  await crowd.stdout.waitFor((line) => line.startsWith("counting presses on "), {
+    what: "the crowd's first line",
+  });
+  const feedback: FeedbackMessage[] = [];
+  const alice = await PadlinkConnection.open({
+    host: "127.0.0.1",
+    port: east.port,
+    name: "alice",
+    onFeedback: (message) => feedback.push(message),
+  });
+  const bob = await PadlinkConnection.open({ host: "127.0.0.1", port: west.port, name: "bob" });
+  alice.send([{ type: "pad", pad: 0, attached: true, name: "Pad" }, ...presses(10)]); // 5 votes
+  bob.send([{ type: "pad", pad: 0, attached: true, name: "Pad" }, ...presses(6)]); // 3 votes
+  const result = await crowd.stdout.waitFor((line) => line.startsWith("round 1"), {
+    what: "the round's result",
+  });
+  assert.equal(result.text, "round 1: alice wins with 5 votes; rumble sent");
+  assert.equal((await crowd.exit()).code, 0, crowd.stderr.text);
+  for (let i = 0; i < 100 && feedback.length === 0; i++) await sleep(20);
+  // On the wire, strength 1 is 0xffff.
+  assert.deepEqual(feedback, [{
+    type: "rumble",
+    pad: 0,
+    low: 65535,
+    high: 32768,
+    durationMs: 500,
+  }]);
+  await alice.goodbye();
+  await bob.goodbye();
 });
