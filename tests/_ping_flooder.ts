@@ -9,6 +9,7 @@
  * @module
  */
 
+import { closeQuietly } from "../lib/net/close_quietly.ts";
 import { encodeFrame } from "../lib/wire/frame.ts";
 import { encodePing, MessageType } from "../lib/wire/protocol.ts";
 import { rawJoin } from "./_fault_util.ts";
@@ -35,11 +36,7 @@ async function flooder(port: number, token: string, n: number, until: number): P
     } catch {
       drops++;
     } finally {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
+      closeQuietly(conn);
     }
   }
   return drops;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConnectError, PadlinkConnection } from "../client/client.ts";
 import { FrameDecoder } from "../wire/frame.ts";
+import { withDeadline } from "../net/deadline.ts";
 import {
   CLIENT_CAPABILITIES,
   decodeHello,
@@ -260,11 +261,11 @@ Deno.test("PadlinkServer drops the oldest connections past its cap on those wait
     }
     // The six oldest are closed (HELLO was their only frame); the four newest stay.
     for (const [i, conn] of silent.entries()) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const ended = await Promise.race([
+      const ended = await withDeadline(
         conn.read(new Uint8Array(16)).then((n) => n === null ? "closed" : "data", () => "closed"),
-        new Promise((resolve) => timer = setTimeout(() => resolve("open"), i < 6 ? 2000 : 100)),
-      ]).finally(() => clearTimeout(timer));
+        i < 6 ? 2000 : 100,
+        () => "open",
+      );
       assert.equal(ended, i < 6 ? "closed" : "open", `connection ${i}`);
     }
     assert.ok(
