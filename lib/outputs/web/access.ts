@@ -99,11 +99,23 @@ export function tokenMatches(given: string, expected: string): boolean {
 }
 
 /**
- * A `next=` target that stays on this server: a path starting with one `/`.
- * Anything else becomes `/`.
+ * Controls, space and DEL: a browser drops tab, CR and LF from a URL
+ * (WHATWG URL), so `/\t/evil.example` would leave as `//evil.example`; a
+ * path this server made is percent-encoded and holds none of them.
+ */
+// deno-lint-ignore no-control-regex
+const NOT_IN_A_PATH = /[\u0000-\u0020\u007f]/;
+
+/**
+ * A `next=` target that stays on this server: a path starting with one `/`,
+ * with no backslash and no control character or space. Anything else
+ * becomes `/`.
  */
 export function safeNext(next: string | null): string {
-  if (next === null || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) {
+  if (
+    next === null || !next.startsWith("/") || next.startsWith("//") || next.includes("\\") ||
+    NOT_IN_A_PATH.test(next)
+  ) {
     return "/";
   }
   return next;

@@ -86,7 +86,21 @@ Deno.test("tokenMatches reads the token as people type it and refuses anything e
 
 Deno.test("safeNext keeps a path on this server", () => {
   assert.equal(safeNext("/overlay?pad=1"), "/overlay?pad=1");
-  for (const next of [null, "", "http://evil.example/", "//evil.example/", "/\\evil", "overlay"]) {
+  for (
+    const next of [
+      null,
+      "",
+      "http://evil.example/",
+      "//evil.example/",
+      "/\\evil",
+      "overlay",
+      // A browser drops tab, CR and LF from a URL: each of these would leave as //evil.example/.
+      "/\t/evil.example/",
+      "/\n/evil.example/",
+      "/\r/evil.example/",
+      "/ /evil.example/",
+    ]
+  ) {
     assert.equal(safeNext(next), "/", String(next));
   }
 });
