@@ -10,6 +10,7 @@ import { PadlinkConnection } from "../lib/client/client.ts";
 import type { InputEvent } from "../lib/input/model.ts";
 import type { BenchConfig, Row, Section } from "./_report.ts";
 import { sleep } from "../lib/net/deadline.ts";
+import { CLOCK_BURST_EXCHANGES } from "../lib/server/session.ts";
 import { startServer } from "./_server.ts";
 
 /** Wire sizes of other tools per state update, as quoted in the project reference. */
@@ -37,7 +38,9 @@ async function idleRate(timeoutMs: number, ms: number): Promise<{ rate: number; 
     });
     try {
       await sentFor(connection, [{ type: "pad", pad: 0, attached: true, name: "pad" }]);
-      await sleep(100);
+      // Past the first clock exchanges, made at every liveness tick (an eighth of the
+      // timeout) right after the handshake: idle is what comes after.
+      await sleep(100 + (CLOCK_BURST_EXCHANGES + 1) * timeoutMs / 8);
       const sent = connection.bytesSent;
       const received = connection.bytesReceived;
       const t0 = performance.now();
@@ -155,8 +158,10 @@ export async function benchWire(config: BenchConfig): Promise<Section> {
       "2-byte frame length is included. A frame holds as many events as the client has at " +
       "once (about 500 bytes at most), so a batch costs 3 B per button and 5 B per axis event.",
       "Idle: an empty frame (2 B) each way per heartbeat interval, which the server sets to " +
-      "a quarter of its --timeout. On a real link each heartbeat is also a TCP segment with " +
-      "about 66 B of Ethernet, IP and TCP headers, not counted here.",
+      "a quarter of its --timeout, and a clock exchange (a 29-byte CLOCK_REQUEST and a 33-byte " +
+      "CLOCK_REPLY) every 4 s; the first exchanges, one per liveness tick right after the " +
+      "handshake, come before the measured window. On a real link each heartbeat is also a " +
+      "TCP segment with about 66 B of Ethernet, IP and TCP headers, not counted here.",
     ],
   };
 }
