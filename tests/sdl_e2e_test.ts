@@ -74,7 +74,7 @@ Deno.test("client --virtual: every button and axis name reaches the server's JSO
   await Deno.remove(file);
 });
 
-Deno.test("client --virtual: changes at the same t and a guide tap shorter than SDL holds it arrive in file order", async () => {
+Deno.test("client --virtual: changes at the same t, axes held back by the rate, and a guide tap shorter than SDL holds it arrive in file order", async () => {
   // SDL makes an event only for a state it sees change, and holds back a guide
   // release sooner than 250 ms after the press: the player must make SDL see
   // every change and wait out the guide, whatever the load.
@@ -85,6 +85,12 @@ Deno.test("client --virtual: changes at the same t and a guide tap shorter than 
     { t: 20, type: "button", pad: 0, button: "a", pressed: true },
     { t: 20, type: "axis", pad: 0, axis: "lefttrigger", value: 0.5 },
     { t: 20, type: "axis", pad: 0, axis: "lefttrigger", value: 0 },
+    // The client sends an axis at most every ms (--rate): lefty's first value
+    // may go at once, leftx's 0 is held back, yet lefty must not overtake it.
+    { t: 20, type: "axis", pad: 0, axis: "leftx", value: -0.5 },
+    { t: 20, type: "axis", pad: 0, axis: "leftx", value: 0 },
+    { t: 20, type: "axis", pad: 0, axis: "lefty", value: -0.5 },
+    { t: 20, type: "axis", pad: 0, axis: "lefty", value: 0 },
     { t: 20, type: "button", pad: 0, button: "a", pressed: false },
     { t: 30, type: "button", pad: 0, button: "guide", pressed: true },
     { t: 31, type: "button", pad: 0, button: "guide", pressed: false },

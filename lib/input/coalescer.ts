@@ -27,6 +27,10 @@ interface Slot {
  * keeps the order of events). Values that quantise to what was last emitted
  * are dropped.
  *
+ * Values go out in the order they were offered: one that may go at once
+ * first lets out every value held back before it, and a due held-back value
+ * lets out those held back before it, so no axis overtakes another.
+ *
  * @example Usage
  * ```ts
  * import { AxisCoalescer } from "./coalescer.ts";
@@ -43,7 +47,8 @@ export class AxisCoalescer {
   #interval: number;
   #emit: (event: AxisEvent) => void;
   #slots = new Map<number, Slot>();
-  #pending = 0;
+  /** The slots holding a value back, in the order those values were offered. */
+  #held: Slot[] = [];
 
   /**
    * Make a coalescer that emits each axis at most `rateHz` times a second.
@@ -67,7 +72,7 @@ export class AxisCoalescer {
 
   /** Whether any value is held back. */
   get hasPending(): boolean {
-    return this.#pending > 0;
+    return this.#held.length > 0;
   }
 
   /**
@@ -87,21 +92,24 @@ export class AxisCoalescer {
     }
     const raw = quantizeAxis(axis, value);
     if (slot.pending !== undefined) {
+      // The newer value replaces the held one, and takes its place in order.
+      this.#held.splice(this.#held.indexOf(slot), 1);
       if (raw === slot.sentRaw) {
         // Back where the receiver already is: nothing left to send.
         slot.pending = undefined;
-        this.#pending--;
       } else {
         slot.pending = value;
+        this.#held.push(slot);
       }
       return;
     }
     if (raw === slot.sentRaw) return;
     if (now - slot.sentAt >= this.#interval) {
+      this.flushAll(now);
       this.#send(slot, value, raw, now);
     } else {
       slot.pending = value;
-      this.#pending++;
+      this.#held.push(slot);
     }
   }
 
@@ -111,12 +119,11 @@ export class AxisCoalescer {
    * @param now the current time in ms
    */
   flushDue(now: number): void {
-    if (this.#pending === 0) return;
-    for (const slot of this.#slots.values()) {
-      if (slot.pending !== undefined && now - slot.sentAt >= this.#interval) {
-        this.#flush(slot, now);
-      }
-    }
+    let last = -1;
+    this.#held.forEach((slot, index) => {
+      if (now - slot.sentAt >= this.#interval) last = index;
+    });
+    this.#flushFirst(last + 1, now);
   }
 
   /**
@@ -125,10 +132,7 @@ export class AxisCoalescer {
    * @param now the current time in ms
    */
   flushAll(now: number): void {
-    if (this.#pending === 0) return;
-    for (const slot of this.#slots.values()) {
-      if (slot.pending !== undefined) this.#flush(slot, now);
-    }
+    this.#flushFirst(this.#held.length, now);
   }
 
   /**
@@ -137,13 +141,8 @@ export class AxisCoalescer {
    * @returns the time, or `Infinity` when nothing is held back
    */
   nextDeadline(): number {
-    if (this.#pending === 0) return Infinity;
     let deadline = Infinity;
-    for (const slot of this.#slots.values()) {
-      if (slot.pending !== undefined) {
-        deadline = Math.min(deadline, slot.sentAt + this.#interval);
-      }
-    }
+    for (const slot of this.#held) deadline = Math.min(deadline, slot.sentAt + this.#interval);
     return deadline;
   }
 
@@ -154,18 +153,18 @@ export class AxisCoalescer {
    * @param pad the pad number
    */
   forgetPad(pad: number): void {
-    for (let axis = 0; axis < AXIS_NAMES.length; axis++) {
-      const key = pad * 8 + axis;
-      if (this.#slots.get(key)?.pending !== undefined) this.#pending--;
-      this.#slots.delete(key);
-    }
+    this.#held = this.#held.filter((slot) => slot.pad !== pad);
+    for (let axis = 0; axis < AXIS_NAMES.length; axis++) this.#slots.delete(pad * 8 + axis);
   }
 
-  #flush(slot: Slot, now: number): void {
-    const value = slot.pending!;
-    slot.pending = undefined;
-    this.#pending--;
-    this.#send(slot, value, quantizeAxis(slot.axis, value), now);
+  /** Emit the first `count` held-back values, in the order they were offered. */
+  #flushFirst(count: number, now: number): void {
+    if (count === 0) return;
+    for (const slot of this.#held.splice(0, count)) {
+      const value = slot.pending!;
+      slot.pending = undefined;
+      this.#send(slot, value, quantizeAxis(slot.axis, value), now);
+    }
   }
 
   #send(slot: Slot, value: number, raw: number, now: number): void {

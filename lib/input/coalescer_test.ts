@@ -44,6 +44,43 @@ Deno.test("AxisCoalescer rates each axis of each pad separately", () => {
   assert.deepEqual(out.map((e) => `${e.pad}:${e.axis}`), ["0:leftx", "0:lefty", "1:leftx"]);
 });
 
+/** The events as "axis value" strings. */
+function seen(out: AxisEvent[]): string[] {
+  return out.map((e) => `${e.axis} ${e.value}`);
+}
+
+Deno.test("AxisCoalescer keeps the offered order: a value that may go at once lets out the held ones first", () => {
+  const [coalescer, out] = setup(1000); // 1 ms
+  coalescer.offer(0, 0, -0.5, 0);
+  coalescer.offer(0, 0, 0, 0.2); // held back: leftx went out 0.2 ms ago
+  coalescer.offer(0, 1, -0.5, 0.4); // lefty may go at once, but not before leftx's 0
+  assert.deepEqual(seen(out), ["leftx -0.5", "leftx 0", "lefty -0.5"]);
+  assert.equal(coalescer.hasPending, false);
+});
+
+Deno.test("AxisCoalescer keeps the offered order: a due value lets out those held before it", () => {
+  const [coalescer, out] = setup(100); // 10 ms
+  coalescer.offer(0, 1, 0.1, 0);
+  coalescer.offer(0, 0, 0.1, 4);
+  coalescer.offer(0, 0, 0.2, 5); // held until 14
+  coalescer.offer(0, 1, 0.2, 6); // held until 10
+  assert.equal(coalescer.nextDeadline(), 10);
+  coalescer.flushDue(10);
+  assert.deepEqual(seen(out), ["lefty 0.1", "leftx 0.1", "leftx 0.2", "lefty 0.2"]);
+  assert.equal(coalescer.hasPending, false);
+});
+
+Deno.test("AxisCoalescer keeps the offered order: a replaced held value moves behind later ones", () => {
+  const [coalescer, out] = setup(100);
+  coalescer.offer(0, 0, 0.1, 0);
+  coalescer.offer(0, 1, 0.1, 0);
+  coalescer.offer(0, 0, 0.2, 1);
+  coalescer.offer(0, 1, 0.2, 2);
+  coalescer.offer(0, 0, 0.3, 3); // replaces 0.2, now after lefty's 0.2
+  coalescer.flushAll(4);
+  assert.deepEqual(seen(out), ["leftx 0.1", "lefty 0.1", "lefty 0.2", "leftx 0.3"]);
+});
+
 Deno.test("AxisCoalescer drops values that quantise to what was sent", () => {
   const [coalescer, out] = setup(1000);
   coalescer.offer(0, 0, 0.5, 0);
