@@ -7,6 +7,7 @@
  * @module
  */
 
+import { FEEDBACK_MAX_MS } from "../input/feedback_pacer.ts";
 import { MAX_PAD } from "../input/model.ts";
 import {
   encodeLed,
@@ -17,8 +18,11 @@ import {
 } from "../wire/protocol.ts";
 import type { FeedbackCommand } from "./output.ts";
 
-/** The longest rumble a command may ask for, in ms (10 s): feedback never sticks. */
-export const MAX_FEEDBACK_MS = 10_000;
+/**
+ * The longest rumble a command may ask for, in ms: the client's own limit
+ * ({@linkcode FEEDBACK_MAX_MS}, 10 s), so feedback never sticks.
+ */
+export const MAX_FEEDBACK_MS: number = FEEDBACK_MAX_MS;
 
 /** The wire's full motor strength: a strength of 1 travels as this. */
 export const MOTOR_FULL = 0xffff;
