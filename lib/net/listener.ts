@@ -8,6 +8,7 @@
  */
 
 import { closeQuietly } from "./close_quietly.ts";
+import { sleep } from "./deadline.ts";
 
 /** Shortest pause after a failed accept, in ms. */
 export const ACCEPT_BACKOFF_MIN_MS = 5;
@@ -136,22 +137,17 @@ export class AcceptLoop {
 
   /** Sleep `ms`, or until {@linkcode close}. */
   #pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => this.#wake = null);
+    return sleep(ms, this.#closed.signal);
   }
 
-  #wake: (() => void) | null = null;
+  /** Aborted by {@linkcode close}: cuts a {@linkcode #pause} short. */
+  readonly #closed = new AbortController();
 
   /** Stop accepting and close the listener; resolves once the loop has stopped. */
   close(): Promise<void> {
     this.#closing = true;
     closeQuietly(this.#listener);
-    this.#wake?.();
+    this.#closed.abort();
     return this.#done;
   }
 }

@@ -12,7 +12,7 @@
 
 import { computeProof, newNonce, verifyProof } from "../trust/auth.ts";
 import { BackpressureError, FramedConnection, isDisconnectError } from "../net/connection.ts";
-import { Deadline } from "../net/deadline.ts";
+import { Deadline, sleep } from "../net/deadline.ts";
 import { RateBudget } from "../net/rate_budget.ts";
 import type { LivenessPeer } from "../net/liveness.ts";
 import type { MicrosClock } from "../net/clock_sync.ts";
@@ -386,17 +386,11 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
 
   /** Sleep `ms`, or until the connection ends. */
   #wait(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#cancelWait = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => this.#cancelWait = null);
+    return sleep(ms, this.#ended.signal);
   }
 
-  /** Ends a {@linkcode #wait} when the connection goes away first. */
-  #cancelWait: (() => void) | null = null;
+  /** Aborted when the session ends: cuts a {@linkcode #wait} short. */
+  readonly #ended = new AbortController();
 
   #refuse({ code, reason }: Refuse): void {
     this.#host.log(`${this.#link.peer}: refused: ${reason}`);
@@ -542,7 +536,7 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
   #end(reason: string): void {
     if (this.#endReason === null) this.#endReason = reason;
     this.#link.close();
-    this.#cancelWait?.();
+    this.#ended.abort();
   }
 
   /** Say GOODBYE (server shutting down), release what the client holds, and close. */
@@ -577,7 +571,7 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#cancelWait?.();
+    this.#ended.abort();
     this.#link.close();
     if (this.name !== "") {
       this.#neutralise();
