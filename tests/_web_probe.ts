@@ -1,7 +1,8 @@
 /**
  * Run by tests/web_netns_test.ts inside the client's network namespace: ask
  * a web view on a non-loopback address for its pages and socket with no
- * token, a wrong one and the right one, and print what came back as one
+ * token, a wrong one and the right one, then for wrong tokens until they are
+ * refused and the right one after them, and print what came back as one
  * JSON line.
  *
  * Usage: deno run --allow-net tests/_web_probe.ts URL TOKEN
@@ -69,6 +70,19 @@ console.log(JSON.stringify({
     // Deno's WebSocket takes no cookie header; a raw upgrade carries it.
     resolve(upgradeWithCookie(cookie));
   }),
+  // Last, as it blocks wrong tokens from this address: wrong ones until one is refused
+  // outright (at most 10), then the right one.
+  flood: await (async () => {
+    const statuses: number[] = [];
+    while (statuses.length < 10 && statuses.at(-1) !== 429) {
+      statuses.push((await login(wrong, "/")).status);
+    }
+    return {
+      statuses,
+      blockedQuery: await get(`/?token=${wrong}`),
+      right: await login(token, "/"),
+    };
+  })(),
 }));
 
 async function upgradeWithCookie(cookie: string): Promise<string> {

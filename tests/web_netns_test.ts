@@ -86,6 +86,17 @@ Deno.test({
     assert.equal(got.rightQuery.html, true);
     assert.match(got.rightQuery.cookie, new RegExp(`^${cookieName}=`));
     assert.equal(got.socketRight, "message snapshot");
+
+    // Wrong tokens from one address are refused outright after a few (three came above: the
+    // query, the form and the socket), and the right token from that address still gets in.
+    const statuses = got.flood.statuses as number[];
+    assert.equal(statuses.at(-1), 429, JSON.stringify(statuses));
+    assert.ok(statuses.length <= 3, JSON.stringify(statuses));
+    assert.ok(statuses.slice(0, -1).every((s) => s === 303), JSON.stringify(statuses));
+    assert.equal(got.flood.blockedQuery.status, 429);
+    assert.equal(got.flood.right.status, 303);
+    assert.equal(got.flood.right.location, "/");
+    assert.match(got.flood.right.cookie, new RegExp(`^${cookieName}=`));
   },
 });
 

@@ -230,6 +230,10 @@ export class WebOutput implements Output {
     const page = PAGES[url.pathname];
     if (url.pathname !== "/events" && page === undefined) return text(404, "no such page");
     const token = this.#authorised(request, url);
+    if (token === false && url.searchParams.has("token")) {
+      const blocked = this.#wrongToken(hostname);
+      if (blocked !== null) return blocked;
+    }
     if (token === false) {
       if (page === undefined) return text(401, "the server's token is needed: ?token=…");
       const next = new URLSearchParams({ next: url.pathname + url.search });
@@ -248,6 +252,19 @@ export class WebOutput implements Output {
       request,
       formatHostPort(hostname, port),
     );
+  }
+
+  /**
+   * Count a wrong token (the form's or a `?token=`) from `peer`; past the
+   * limiter's bound, the answer that refuses it. The right token is checked
+   * first and always accepted, so wrong ones from an address an honest
+   * browser shares never lock that browser out.
+   */
+  #wrongToken(peer: string): Response | null {
+    this.#limiter.fail(peer);
+    const blocked = this.#limiter.blockedFor(peer);
+    if (blocked <= 0) return null;
+    return text(429, `too many wrong tokens; try again in ${Math.ceil(blocked / 1000)} s`);
   }
 
   /** false when a token is needed and missing or wrong; else the valid `?token=` or null. */
@@ -272,10 +289,6 @@ export class WebOutput implements Output {
 
   async #login(request: Request, peer: string): Promise<Response> {
     if (!isSameOrigin(request)) return text(403, "login from another site refused");
-    const blocked = this.#limiter.blockedFor(peer);
-    if (blocked > 0) {
-      return text(429, `too many wrong tokens; try again in ${Math.ceil(blocked / 1000)} s`);
-    }
     let form: FormData;
     try {
       form = await request.formData();
@@ -289,7 +302,8 @@ export class WebOutput implements Output {
       if (this.#token !== null) headers.set("set-cookie", this.#setCookie(this.#token));
       return new Response(null, { status: 303, headers });
     }
-    this.#limiter.fail(peer);
+    const blocked = this.#wrongToken(peer);
+    if (blocked !== null) return blocked;
     const again = new URLSearchParams({ next, wrong: "1" });
     return new Response(null, {
       status: 303,
