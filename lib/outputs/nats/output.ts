@@ -90,6 +90,18 @@ class Gap {
   constructor(readonly dropped: number) {}
 }
 
+/** Most batches published and not yet acknowledged by the broker at once. */
+const BATCHES_IN_FLIGHT = 4;
+
+/** A batch of events ready to publish, until the broker has acknowledged it. */
+interface Batch {
+  subjects: string[];
+  payloads: Uint8Array[];
+  /** Events dropped before this batch (its gap records), reported once it is acknowledged. */
+  gaps: number;
+  acked: boolean;
+}
+
 type Item = ServerEvent | Gap;
 
 /**
@@ -107,7 +119,14 @@ export class NatsOutput implements Output {
   #host: OutputHost | null = null;
   #up = true;
   #closed = false;
-  #wake: (() => void)[] = [];
+  /** Batches published (or waiting to be published again) and not acknowledged, oldest first. */
+  #unacked: Batch[] = [];
+  /** A PING went unanswered: every unacknowledged batch goes out again before anything new. */
+  #failed = false;
+  /** Which publishing round an answer belongs to; answers to an earlier round are stale. */
+  #round = 0;
+  /** Woken on every change: connected, acknowledged, failed, closed. */
+  #waiters: (() => void)[] = [];
   #closing: Promise<CloseReport> | null = null;
 
   private constructor(nc: NatsConnection, options: NatsOutputOptions) {
@@ -175,9 +194,10 @@ export class NatsOutput implements Output {
     return this.#queue.dropped;
   }
 
-  /** Resolves once everything queued so far is with the broker. */
-  idle(): Promise<void> {
-    return this.#queue.idle();
+  /** Resolves once everything queued so far is with the broker (or the output closed). */
+  async idle(): Promise<void> {
+    await this.#queue.idle();
+    while (this.#unacked.length > 0 && !this.#closed) await this.#changed();
   }
 
   /** Keep the server, for commands and snapshots. */
@@ -196,13 +216,19 @@ export class NatsOutput implements Output {
    */
   finish(): Promise<CloseReport> {
     this.#closing ??= (async () => {
+      const deadline = Date.now() + this.#closeTimeoutMs;
       const report = await this.#queue.close(this.#closeTimeoutMs);
+      await withDeadline(this.idle(), Math.max(0, deadline - Date.now()), () => {});
+      const abandoned = this.#unacked.reduce((sum, batch) => sum + batch.subjects.length, 0);
       this.#closed = true;
-      for (const wake of this.#wake.splice(0)) wake();
+      this.#notify();
       for (const subscription of this.#subscriptions) subscription.unsubscribe();
       await withDeadline(this.#nc.close(), this.#closeTimeoutMs, () => {});
       await withDeadline(this.#watching, this.#closeTimeoutMs, () => {});
-      return report;
+      return {
+        complete: report.complete && abandoned === 0,
+        abandoned: report.abandoned + abandoned,
+      };
     })();
     return this.#closing;
   }
@@ -212,23 +238,67 @@ export class NatsOutput implements Output {
     await this.finish();
   }
 
-  async #deliver(batch: Item[]): Promise<void> {
-    const nc = this.#nc;
-    const { subjects, payloads, gaps } = this.#encode(batch);
-    for (;;) {
-      while (!this.#up && !this.#closed) {
-        await new Promise<void>((resolve) => this.#wake.push(resolve));
-      }
-      if (this.#closed || nc.isClosed()) throw new Error("the NATS connection is closed");
-      for (let i = 0; i < subjects.length; i++) nc.publish(subjects[i]!, payloads[i]!);
-      try {
-        await nc.flush();
-      } catch {
-        continue; // The connection broke before the broker answered: again once it is back.
-      }
-      if (gaps > 0) this.#onStatus({ state: "gap", dropped: gaps });
-      return;
+  /**
+   * Publish a batch, and return once fewer than {@linkcode BATCHES_IN_FLIGHT}
+   * are unacknowledged, so the next batch goes out while the broker answers
+   * for this one. While the broker is away this waits, and the queue fills.
+   */
+  async #deliver(items: Item[]): Promise<void> {
+    const batch = this.#encode(items);
+    this.#unacked.push(batch);
+    if (this.#up && !this.#failed) this.#publish([batch]);
+    else this.#failed = true;
+    while (this.#failed || this.#unacked.length >= BATCHES_IN_FLIGHT) {
+      if (this.#closed || this.#nc.isClosed()) throw new Error("the NATS connection is closed");
+      if (!this.#resendIfBack()) await this.#changed();
     }
+  }
+
+  /** Publish batches, each followed by a PING whose answer acknowledges it. */
+  #publish(batches: Batch[]): void {
+    const nc = this.#nc;
+    const round = this.#round;
+    for (const batch of batches) {
+      for (let i = 0; i < batch.subjects.length; i++) {
+        nc.publish(batch.subjects[i]!, batch.payloads[i]!);
+      }
+      nc.flush().then(() => {
+        if (round !== this.#round) return;
+        batch.acked = true;
+        this.#releaseAcked();
+      }, () => {
+        // The connection broke before the broker answered: again once it is back.
+        if (round !== this.#round) return;
+        this.#failed = true;
+        this.#notify();
+      });
+    }
+  }
+
+  /** After a failure, once connected again: publish every unacknowledged batch, in order. */
+  #resendIfBack(): boolean {
+    if (!this.#failed || !this.#up || this.#closed) return false;
+    this.#failed = false;
+    this.#round++;
+    this.#publish(this.#unacked);
+    return true;
+  }
+
+  /** Drop the acknowledged batches at the front, reporting their gaps. */
+  #releaseAcked(): void {
+    while (this.#unacked[0]?.acked) {
+      const batch = this.#unacked.shift()!;
+      if (batch.gaps > 0) this.#onStatus({ state: "gap", dropped: batch.gaps });
+    }
+    this.#notify();
+  }
+
+  #changed(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #notify(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
   }
 
   /**
@@ -237,7 +307,7 @@ export class NatsOutput implements Output {
    * which was the largest cost of publishing); a batch with non-ASCII text is
    * encoded event by event.
    */
-  #encode(batch: Item[]): { subjects: string[]; payloads: Uint8Array[]; gaps: number } {
+  #encode(batch: Item[]): Batch {
     const subjects: string[] = [];
     const ends: number[] = [];
     let text = "";
@@ -263,7 +333,7 @@ export class NatsOutput implements Output {
       payloads.push(ascii ? bytes.subarray(start, end) : encoder.encode(text.slice(start, end)));
       start = end;
     }
-    return { subjects, payloads, gaps };
+    return { subjects, payloads, gaps, acked: false };
   }
 
   /** Follow the connection's status until it closes. */
@@ -274,14 +344,15 @@ export class NatsOutput implements Output {
         this.#onStatus({ state: "disconnected" });
       } else if (status.type === "reconnect") {
         this.#up = true;
-        for (const wake of this.#wake.splice(0)) wake();
         this.#onStatus({ state: "reconnected" });
+        this.#resendIfBack();
+        this.#notify();
       }
     }
     const error = await this.#nc.closed();
     if (!this.#closed) {
       this.#closed = true;
-      for (const wake of this.#wake.splice(0)) wake();
+      this.#notify();
       this.#onStatus({ state: "closed", error: error ? describe(error) : "closed" });
     }
   }
