@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { decode as decodePng } from "fast-png";
 import { Chromium, type Page } from "./_chromium.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { STATIC_DIR, STATIC_FILES } from "../lib/outputs/web/static_files.ts";
 import { Proc, ROOT, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
@@ -279,7 +280,8 @@ async function readUntilClose(conn: Deno.Conn, timeoutMs: number): Promise<numbe
   const chunk = new Uint8Array(256 * 1024);
   let headDone = false;
   while (performance.now() < deadline) {
-    const n = await conn.read(chunk);
+    // A server that neither sends nor closes must not hold the read past the deadline.
+    const n = await withDeadline(conn.read(chunk), deadline - performance.now(), () => null);
     if (n === null) return null;
     const joined = new Uint8Array(buffer.length + n);
     joined.set(buffer);
