@@ -38,7 +38,8 @@ export interface InputPipelineOptions {
  *
  * - A new pad takes the lowest free pad number (0…`MAX_PAD`) and keeps it
  *   while attached; pads beyond `MAX_PAD` are ignored.
- * - Buttons and keys go out at once, after any held-back axis values.
+ * - Buttons and keys go out at once, after any held-back axis values; axis
+ *   values go out in the order they came, whatever the axis.
  * - A detach first releases held buttons and zeroes moved axes.
  *
  * @example Usage
