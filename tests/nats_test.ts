@@ -13,6 +13,7 @@ import { nameFromToken, subjectToken } from "../lib/outputs/nats/subjects.ts";
 import { NatsServer } from "./_nats.ts";
 import { Proc, ROOT, type ServerProc, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
 import type { FeedbackMessage } from "../lib/wire/protocol.ts";
+import { loadOrCreateServerIdentity } from "../lib/trust/certificate.ts";
 
 const HEADLESS = { SDL_VIDEODRIVER: "dummy" };
 
@@ -412,7 +413,7 @@ Deno.test("NATS: unreachable at start-up is one line and exit 1; with --nats-opt
   assert.match(
     lines[0]!,
     new RegExp(
-      `^padlink-server: cannot use NATS at ${url}: .*; start the NATS server, or pass --nats-optional$`,
+      `^padlink-server: cannot use NATS at ${url}: .*; start the NATS server or check the URL, or pass --nats-optional$`,
     ),
   );
   assert.equal(refused.stdout.text, "");
@@ -476,4 +477,88 @@ Deno.test("examples/crowd.ts: presses from clients of two servers are tallied in
   }]);
   await alice.goodbye();
   await bob.goodbye();
+});
+
+Deno.test("NATS over TLS: tls:// with the broker's CA trusted (DENO_CERT) publishes; an untrusted certificate or a broker without TLS is one line and exit 1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "padlink-nats-tls-" });
+  try {
+    // padlink's own certificate maker: a CA, and a certificate it signs for localhost.
+    const identity = await loadOrCreateServerIdentity(dir);
+    await Deno.writeTextFile(`${dir}/broker.pem`, identity.certPem);
+    await Deno.writeTextFile(`${dir}/broker.key`, identity.keyPem);
+    await using broker = await NatsServer.start(-1, [
+      "--tls",
+      "--tlscert",
+      `${dir}/broker.pem`,
+      "--tlskey",
+      `${dir}/broker.key`,
+    ]);
+    const url = `tls://localhost:${broker.port}`;
+    await using server = await startServer(["--no-auth", "--nats", url], {
+      env: { DENO_CERT: identity.caFile! },
+    });
+    await server.waitEvent({ type: "nats", state: "connected", url });
+    const nc = await connect({ servers: url, tls: { caFile: identity.caFile! } });
+    try {
+      const all = await Collector.on(nc, "padlink.>");
+      await runClient(server.port, "alice", await writeReplay(session(0)));
+      await all.until(
+        (m) => m.some((x) => x.subject.endsWith(".alice.disconnect")),
+        "alice's events",
+      );
+      assert.deepEqual(all.messages.map((m) => m.data), eventLines(server));
+    } finally {
+      await nc.close();
+    }
+
+    const untrusted = spawnEntrypoint("server.ts", ["--port", "0", "--no-auth", "--nats", url]);
+    assert.equal((await untrusted.exit(20000)).code, 1);
+    assert.match(
+      untrusted.stderr.lines.filter((l) => l.startsWith("padlink-server: cannot use NATS")).join(
+        "\n",
+      ),
+      new RegExp(
+        `^padlink-server: cannot use NATS at ${url}: .*certificate.*; trust the broker's CA`,
+      ),
+    );
+
+    await using plain = await NatsServer.start();
+    const noTls = spawnEntrypoint("server.ts", [
+      "--port",
+      "0",
+      "--no-auth",
+      "--nats",
+      `tls://127.0.0.1:${plain.port}`,
+    ]);
+    assert.equal((await noTls.exit(20000)).code, 1);
+    assert.match(noTls.stderr.text, /cannot use NATS at tls:\/\/127\.0\.0\.1:\d+: .*tls/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("NATS credentials in the URL: the right ones connect, wrong ones are one line and exit 1 that never shows the password", async () => {
+  await using broker = await NatsServer.start(-1, ["--user", "ann", "--pass", "s3cret-pass"]);
+  const good = `nats://ann:s3cret-pass@127.0.0.1:${broker.port}`;
+  await using server = await startNatsServer(good, ["--no-auth", "--nats-name", "lab"]);
+  const nc = await connect({ servers: broker.url, user: "ann", pass: "s3cret-pass" });
+  try {
+    const state = await nc.request("padlink.lab.state", "", { timeout: 5000 });
+    assert.equal(state.json<{ type: string }>().type, "snapshot");
+  } finally {
+    await nc.close();
+  }
+  assert.doesNotMatch(server.stdout.text + server.stderr.text, /s3cret/);
+  const refused = spawnEntrypoint("server.ts", [
+    "--port",
+    "0",
+    "--no-auth",
+    "--nats",
+    `nats://ann:wrong-pass@127.0.0.1:${broker.port}`,
+  ]);
+  assert.equal((await refused.exit(20000)).code, 1);
+  const lines = refused.stderr.lines.filter((l) => l.startsWith("padlink-server: cannot use NATS"));
+  assert.equal(lines.length, 1, refused.stderr.text);
+  assert.match(lines[0]!, /: .*(Authorization|authorization).*; check the credentials/);
+  assert.doesNotMatch(refused.stderr.text, /wrong-pass/);
 });

@@ -141,10 +141,22 @@ export async function startNats(
     const message = error instanceof NatsConnectError
       ? error.message
       : `cannot use NATS at ${options.address.display}: ${(error as Error).message}`;
-    if (!options.optional) return `${message}; start the NATS server, or pass --nats-optional`;
+    if (!options.optional) return `${message}; ${advice(message)}, or pass --nats-optional`;
     onLog(`${message}; running without NATS (--nats-optional)`);
     return null;
   }
+}
+
+/** What to do about a broker that could not be used, judging by the library's message. */
+function advice(message: string): string {
+  if (/certificate|self.signed|unable to verify/i.test(message)) {
+    return "trust the broker's CA (for example DENO_CERT=ca.pem)";
+  }
+  if (/authoriz|authenticat|credentials|permission/i.test(message)) {
+    return "check the credentials in the URL or --nats-creds";
+  }
+  if (/tls/i.test(message)) return "use nats:// for a broker without TLS";
+  return "start the NATS server or check the URL";
 }
 
 /**
