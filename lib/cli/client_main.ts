@@ -95,20 +95,31 @@ Options:
 
 /** Settings parsed from the command line. */
 export interface ClientCliOptions {
+  /** `--host`: the server to connect to. */
   host: string;
+  /** `--port`: its port. */
   port: number;
+  /** `--name`: the name asked for on the server. */
   name: string;
+  /** `--token` or `PADLINK_TOKEN`: the server's token. */
   token?: string;
   /** `--allow-no-auth`: accept a server that asks for no token even though we hold one. */
   allowNoAuth: boolean;
+  /** `--replay`: a file (or `-`, standard input) to send instead of devices. */
   replay?: string;
   /** `--replay-client`: the client of a capture to replay. */
   replayClient?: string;
+  /** `--virtual`: a file to play through SDL virtual controllers. */
   virtual?: string;
+  /** `--record`: where to write what devices send, in the replay format. */
   record?: string;
+  /** Open the keyboard window (not with `--no-window`). */
   window: boolean;
+  /** `--deadzone`: the stick deadzone, 0..1. */
   deadzone: number;
+  /** `--rate`: most stick and trigger updates per axis per second. */
   rateHz: number;
+  /** `--mappings`: an SDL `gamecontrollerdb.txt`. */
   mappings?: string;
   /** `--list`: list controllers and exit. */
   list: boolean;
@@ -116,6 +127,7 @@ export interface ClientCliOptions {
   motion: boolean;
   /** `--map`: a remapping file. */
   map?: string;
+  /** Reconnect when the connection is lost (not with `--no-reconnect`). */
   reconnect: boolean;
   /** `--json`: JSON lines on stdout for connection changes and feedback. */
   json: boolean;

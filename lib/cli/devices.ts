@@ -24,14 +24,19 @@ import { formatVirtualFeedbackJson } from "./client_feedback.ts";
 
 /** What the device mode needs from the command line. */
 export interface DeviceModeOptions {
+  /** Open the keyboard window. */
   window: boolean;
+  /** `--deadzone`: the stick deadzone, 0..1. */
   deadzone: number;
+  /** `--rate`: most stick and trigger updates per axis per second. */
   rateHz: number;
+  /** `--mappings`: an SDL `gamecontrollerdb.txt`. */
   mappings?: string;
   /** `--motion`: turn on the pads' accelerometer and gyro. */
   motion?: boolean;
   /** `--map`: applied to what devices send, before it is sent and recorded. */
   remap?: Remapper;
+  /** `--record`: where to write what devices send, in the replay format. */
   record?: string;
   /** Entries to play through virtual controllers, when `--virtual` was given. */
   virtual?: ReplayEntry[];
@@ -269,6 +274,7 @@ async function playVirtual(
 
 /** What `padlink-client --list` needs from the command line. */
 export interface ListOptions {
+  /** `--mappings`: an SDL `gamecontrollerdb.txt` loaded before listing. */
   mappings?: string;
   /** With `--virtual FILE`: the file's pads are attached as SDL virtual controllers first. */
   virtual?: ReplayEntry[];

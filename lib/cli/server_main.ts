@@ -122,15 +122,21 @@ With --json each event is one JSON object per line; see the README for the keys.
 
 /** Settings parsed from the command line. */
 export interface ServerCliOptions {
+  /** `--host`: the address to listen on. */
   hostname: string;
+  /** `--port`: the port to listen on. */
   port: number;
+  /** `--json`: JSON lines on stdout. */
   json: boolean;
+  /** The token clients must prove: given, null with `--no-auth`, undefined for the kept one. */
   token: string | null | undefined;
   /** Where `token` came from when it was given: the flag or the environment. */
   tokenSource?: "--token" | typeof TOKEN_ENV;
   /** `--new-token`: replace the kept token. */
   newToken: boolean;
+  /** `--timeout`: drop a client after this long without traffic, in ms. */
   timeoutMs: number;
+  /** `--max-clients`: most clients connected at once. */
   maxClients: number;
   /** TLS: a generated certificate, the user's own, or none. */
   tls: "generate" | { cert: string; key: string } | null;

@@ -66,6 +66,8 @@ export class Outbox {
   #lastPingAt = performance.now();
 
   /**
+   * An outbox with nothing queued.
+   *
    * @param link where the chunks go
    * @param encoder encodes the events (for what this server takes)
    * @param onError called once when a write fails; what is queued is dropped

@@ -180,6 +180,7 @@ export class TlsListener {
   /** The address listened on. */
   readonly addr: Deno.NetAddr;
 
+  /** Wrap a listening node:tls server. */
   constructor(server: tls.Server, options: TlsListenerOptions) {
     this.#server = server;
     this.#options = options;

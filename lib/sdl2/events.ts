@@ -96,10 +96,10 @@ export const SDL_VIRTUAL_JOYSTICK_DESC_VERSION = 1;
 /** SDL_joystick.h `SDL_JOYSTICK_AXIS_MAX`. */
 export const SDL_JOYSTICK_AXIS_MAX = 32767;
 /** SDL_joystick.h `SDL_JOYSTICK_AXIS_MIN`. */
-export const SDL_JOYSTICK_AXIS_MIN = -32768;
+export const SDL_JOYSTICK_AXIS_MIN: number = -32768;
 
 /** SDL_joystick.h `SDL_JoystickPowerLevel`: `SDL_JOYSTICK_POWER_UNKNOWN`. */
-export const SDL_JOYSTICK_POWER_UNKNOWN = -1;
+export const SDL_JOYSTICK_POWER_UNKNOWN: number = -1;
 /** SDL_joystick.h `SDL_JOYSTICK_POWER_EMPTY` (≤ 5 %). */
 export const SDL_JOYSTICK_POWER_EMPTY = 0;
 /** SDL_joystick.h `SDL_JOYSTICK_POWER_LOW` (≤ 20 %). */
@@ -272,26 +272,37 @@ export const VIRTUAL_SET_LED_CALLBACK = {
 
 /** `SDL_QUIT`. */
 export interface QuitEvent {
+  /** Which decoded event this is. */
   kind: "quit";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
 }
 
 /** `SDL_WINDOWEVENT`. */
 export interface WindowEvent {
+  /** Which decoded event this is. */
   kind: "window";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
+  /** The window it happened in (`windowID`). */
   windowId: number;
   /** The `SDL_WindowEventID`. */
   event: number;
+  /** The first value of the event (for a resize or move, the width or x). */
   data1: number;
+  /** The second value of the event (for a resize or move, the height or y). */
   data2: number;
 }
 
 /** `SDL_KEYDOWN` / `SDL_KEYUP`. */
 export interface KeyboardEvent {
+  /** Which decoded event this is. */
   kind: "key";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
+  /** The window it happened in (`windowID`). */
   windowId: number;
+  /** Whether it went down (`SDL_PRESSED`) rather than up. */
   pressed: boolean;
   /** True for an OS key repeat. */
   repeat: boolean;
@@ -305,7 +316,9 @@ export interface KeyboardEvent {
 
 /** `SDL_CONTROLLERAXISMOTION`. */
 export interface ControllerAxisEvent {
+  /** Which decoded event this is. */
   kind: "controllerAxis";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
   /** The joystick instance id. */
   which: number;
@@ -317,19 +330,25 @@ export interface ControllerAxisEvent {
 
 /** `SDL_CONTROLLERBUTTONDOWN` / `SDL_CONTROLLERBUTTONUP`. */
 export interface ControllerButtonEvent {
+  /** Which decoded event this is. */
   kind: "controllerButton";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
   /** The joystick instance id. */
   which: number;
   /** The `SDL_GameControllerButton`. */
   button: number;
+  /** Whether it went down (`SDL_PRESSED`) rather than up. */
   pressed: boolean;
 }
 
 /** `SDL_CONTROLLERDEVICEADDED` / `…REMOVED` / `…REMAPPED`. */
 export interface ControllerDeviceEvent {
+  /** Which decoded event this is. */
   kind: "controllerDevice";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
+  /** What happened to the device. */
   change: "added" | "removed" | "remapped";
   /** Device index for "added", instance id otherwise. */
   which: number;
@@ -337,8 +356,11 @@ export interface ControllerDeviceEvent {
 
 /** `SDL_JOYDEVICEADDED` / `SDL_JOYDEVICEREMOVED`. */
 export interface JoystickDeviceEvent {
+  /** Which decoded event this is. */
   kind: "joystickDevice";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
+  /** What happened to the device. */
   change: "added" | "removed";
   /** Device index for "added", instance id for "removed". */
   which: number;
@@ -346,7 +368,9 @@ export interface JoystickDeviceEvent {
 
 /** `SDL_SYSWMEVENT`: a window-system event, for the X11 watch. */
 export interface SysWmEvent {
+  /** Which decoded event this is. */
   kind: "syswm";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
   /** The address of the `SDL_SysWMmsg`, valid until the next `SDL_PollEvent`. */
   msg: bigint;
@@ -354,12 +378,17 @@ export interface SysWmEvent {
 
 /** `SDL_CONTROLLERTOUCHPADDOWN` / `…MOTION` / `…UP`. */
 export interface ControllerTouchpadEvent {
+  /** Which decoded event this is. */
   kind: "controllerTouchpad";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
   /** The joystick instance id. */
   which: number;
+  /** Whether the finger touched, moved or lifted. */
   state: "down" | "move" | "up";
+  /** Which touchpad of the controller. */
   touchpad: number;
+  /** Which finger on that touchpad. */
   finger: number;
   /** 0 (left) … 1. */
   x: number;
@@ -371,7 +400,9 @@ export interface ControllerTouchpadEvent {
 
 /** `SDL_CONTROLLERSENSORUPDATE`. */
 export interface ControllerSensorEvent {
+  /** Which decoded event this is. */
   kind: "controllerSensor";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
   /** The joystick instance id. */
   which: number;
@@ -385,7 +416,9 @@ export interface ControllerSensorEvent {
 
 /** `SDL_JOYBATTERYUPDATED`. */
 export interface JoyBatteryEvent {
+  /** Which decoded event this is. */
   kind: "joyBattery";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
   /** The joystick instance id. */
   which: number;
@@ -395,8 +428,11 @@ export interface JoyBatteryEvent {
 
 /** Any event type padlink does not use, with its raw `SDL_EventType`. */
 export interface OtherEvent {
+  /** Which decoded event this is. */
   kind: "other";
+  /** SDL's `timestamp`: ms since SDL was initialised. */
   timestamp: number;
+  /** The raw `SDL_EventType`. */
   type: number;
 }
 
@@ -555,11 +591,17 @@ export function decodeEvent(event: Uint8Array): SdlEvent {
 
 /** The fields {@linkcode encodeKeyboardEvent} writes. */
 export interface KeyboardEventInit {
+  /** Key down (`SDL_KEYDOWN`) or up. */
   pressed: boolean;
+  /** `SDL_Scancode`: the physical key. */
   scancode: number;
+  /** `SDL_Keycode`: the key in the current layout. */
   sym: number;
+  /** The window; default 0. */
   windowId?: number;
+  /** An OS key repeat; default false. */
   repeat?: boolean;
+  /** `SDL_Keymod` bits; default none. */
   mod?: number;
 }
 

@@ -28,16 +28,23 @@ export const CONTROL_LENGTH = 1;
 
 /** What the worker needs to start SDL. */
 export interface WorkerInit {
+  /** The message's kind. */
   op: "init";
   /** A SharedArrayBuffer holding an `Int32Array(CONTROL_LENGTH)`. */
   control: SharedArrayBuffer;
+  /** Open the keyboard window. */
   window: boolean;
+  /** The window's first title. */
   title: string;
+  /** Stick deadzone, 0..1 (`--deadzone`). */
   deadzone: number;
+  /** Most stick and trigger updates per axis per second (`--rate`). */
   rateHz: number;
   /** Turn on the accelerometer and gyro of every pad that has them. */
   motion: boolean;
+  /** An SDL `gamecontrollerdb.txt` to load (`--mappings`). */
   mappingsFile?: string;
+  /** Where SDL2 is (`PADLINK_SDL2`); default the platform's search. */
   libraryPath?: string;
 }
 

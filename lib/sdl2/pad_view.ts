@@ -15,9 +15,13 @@ import { type AxisName, BUTTON_NAMES, type ButtonName, type InputState } from ".
 
 /** An SDL_Rect: position and size in window pixels. */
 export interface Rect {
+  /** Left edge. */
   x: number;
+  /** Top edge. */
   y: number;
+  /** Width. */
   w: number;
+  /** Height. */
   h: number;
 }
 
@@ -54,10 +58,10 @@ const BUTTONS_X = 88;
 const RIGHT_STICK_CENTER_X = 236;
 const RIGHT_TRIGGER_X = 272;
 
-/** The window's size, in pixels: room for {@linkcode PAD_SLOTS} panels. */
-export const VIEW_WIDTH = RIGHT_TRIGGER_X + TRIGGER_WIDTH + 8 + 2 * MARGIN;
-/** @see VIEW_WIDTH */
-export const VIEW_HEIGHT = MARGIN + PAD_SLOTS * (PANEL_HEIGHT + MARGIN);
+/** The window's width, in pixels: one panel and its margins. */
+export const VIEW_WIDTH: number = RIGHT_TRIGGER_X + TRIGGER_WIDTH + 8 + 2 * MARGIN;
+/** The window's height, in pixels: room for {@linkcode PAD_SLOTS} panels. */
+export const VIEW_HEIGHT: number = MARGIN + PAD_SLOTS * (PANEL_HEIGHT + MARGIN);
 
 /** Colours of the view. */
 export const COLORS = {

@@ -51,7 +51,7 @@ const X11_SYMBOLS = {
 
 /** Why the window is gone, when the X server took it away. */
 export const WINDOW_DESTROYED = "the window was destroyed through the X server";
-/** @see WINDOW_DESTROYED */
+/** Why the window is gone, when the X server closed its connection. */
 export const X_CONNECTION_LOST = "the X server closed the window's connection";
 
 /** Watches an SDL window on X11 for being destroyed or cut off by the X server. */

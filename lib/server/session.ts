@@ -151,7 +151,9 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
   readonly #pending: Uint8Array[] = [];
   #handshakeDeadline: Deadline | undefined;
   #endReason: string | null = null;
+  /** Where the session is: greeting, joining, active or closing. */
   state: SessionState = "greeting";
+  /** The client's name once it joined (the server's, if it renamed it); "" before. */
   name = "";
   /** The JOIN session id in hex, or null when the client sent none. */
   sessionId: string | null = null;
