@@ -5,7 +5,7 @@
  * @module
  */
 
-import { entrypointCommand } from "../tools/_spawn.ts";
+import { entrypointCommand, killQuietly } from "../tools/_spawn.ts";
 import { Lines } from "./_util.ts";
 import { nthButton } from "../tools/_bulk_replay.ts";
 
@@ -62,11 +62,7 @@ export async function startServerToFile(output: string, args: string[] = []): Pr
   let stopped: Promise<Deno.CommandStatus> | null = null;
   const stop = () => {
     stopped ??= (async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // Already gone.
-      }
+      killQuietly(child, "SIGTERM");
       const status = await child.status;
       await stderr.done;
       return status;
