@@ -19,8 +19,7 @@ import { PadlinkServer } from "../lib/server/server.ts";
 import type { FeedbackCommand, OutputHost } from "../lib/server/output.ts";
 import { DsuTestClient } from "./_dsu_client.ts";
 import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from "../lib/net/deadline.ts";
 
 Deno.test("DsuOutput forwards DSU rumble to the server as rumble commands that stop after 5 s", async () => {
   await using server = await PadlinkServer.start({ hostname: "127.0.0.1", port: 0, token: null });

@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { buildRequest, DsuTestClient, type PadData } from "./_dsu_client.ts";
 import { serverLog, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from "../lib/net/deadline.ts";
 
 /** Start a server with DSU on a free loopback port; returns it and the DSU address. */
 async function startDsuServer(extra: string[] = []) {

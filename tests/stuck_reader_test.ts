@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { withDeadline } from "../lib/net/deadline.ts";
+import { sleep, withDeadline } from "../lib/net/deadline.ts";
 import { entrypointCommand, killQuietly } from "../tools/_spawn.ts";
 import { Lines, serverLog, spawnEntrypoint, withoutTime, writeReplay } from "./_util.ts";
 
@@ -143,8 +143,6 @@ function spawnClient(port: number, name: string, file: string) {
     file,
   ]);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("stuck stdout reader: nobody is dropped, heartbeats go on, every event arrives after", async () => {
   // 40,000 events in all, under the default bound of 100,000; alice stays

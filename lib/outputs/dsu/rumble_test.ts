@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import type { RumbleCommand } from "../../server/output.ts";
 import { RumbleForwarder } from "./rumble.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from "../../net/deadline.ts";
 
 Deno.test("RumbleForwarder sends motor 0 as low and 1 as high, each for the timeout", async () => {
   const sent: RumbleCommand[] = [];

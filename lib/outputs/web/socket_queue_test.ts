@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SocketQueue, WS_CLOSE_TRY_AGAIN_LATER } from "./socket_queue.ts";
+import { sleep } from "../../net/deadline.ts";
 
 /** A socket whose send buffer the test fills and drains by hand. */
 class SlowSocket {
@@ -13,8 +14,6 @@ class SlowSocket {
     this.closes.push([code, reason]);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("SocketQueue sends a burst in order at the next microtask", async () => {
   const socket = new SlowSocket();
