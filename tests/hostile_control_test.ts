@@ -49,7 +49,12 @@ Deno.test("40 peers flooding PINGs are dropped and an honest client's presses al
       stdout: "piped",
       stderr: "inherit",
     }).output();
-    await new Promise((resolve) => setTimeout(resolve, 300)); // Let the flood build up.
+    // The flood is on once the server drops its first flooder (the flooders' own process may
+    // take a while to start on a loaded machine).
+    await server.stderr.waitFor((l) => /more than \d+ control messages a second/.test(l), {
+      timeoutMs: 20000,
+      what: "the first flooder dropped",
+    });
     const sentAt: number[] = [];
     const from = server.stdout.all.length;
     for (let i = 0; i < PRESSES; i++) {
