@@ -16,6 +16,7 @@ import type { ServerEvent } from "../server/events.ts";
 import type { Output } from "../server/output.ts";
 import { type CloseReport, DeliveryQueue } from "./delivery_queue.ts";
 import { formatGapHuman, formatGapJson, formatHuman, formatJson } from "./format.ts";
+import { jsonText } from "../wire/safe_text.ts";
 
 /**
  * Events a stream output holds for a slow reader before it drops: at about
@@ -149,7 +150,7 @@ export class StreamOutput implements Output {
     if (!this.#json) {
       this.#queue.push(new Line(text));
     } else if (json) {
-      this.#queue.push(new Line(typeof json === "string" ? json : JSON.stringify(json)));
+      this.#queue.push(new Line(typeof json === "string" ? json : jsonText(json)));
     } else {
       this.#onMessage(text);
     }

@@ -60,6 +60,18 @@ Deno.test("StreamOutput writes JSON lines and the program's records in one order
   assert.equal(writer.calls.length, 1, "one burst, one write");
 });
 
+Deno.test("StreamOutput writes a note's JSON record with a peer's control characters escaped", async () => {
+  const writer = new TestWriter();
+  const output = new StreamOutput({ json: true, writer });
+  // An error as a hostile NATS server might word it: a one-byte CSI and a line separator.
+  const error = "-ERR \u009b2J\u2028forged";
+  output.note({ text: "nats closed", json: { type: "nats", state: "closed", error } });
+  await output.close();
+  const [line] = writer.lines();
+  assert.equal(line, '{"type":"nats","state":"closed","error":"-ERR \\u009b2J\\u2028forged"}');
+  assert.equal(JSON.parse(line!).error, error);
+});
+
 Deno.test("StreamOutput in text mode puts notes on the stream between events", async () => {
   const writer = new TestWriter();
   const output = new StreamOutput({ json: false, writer });

@@ -80,7 +80,27 @@ export function hasUnsafeCharacter(text: string): boolean {
  * ```
  */
 export function jsonString(text: string): string {
-  return JSON.stringify(text).replace(
+  return jsonText(text);
+}
+
+/**
+ * `value` as JSON text (`JSON.stringify`) in which every character
+ * {@linkcode safeText} escapes, in any string inside it, is a `\uXXXX`
+ * escape, as {@linkcode jsonString} does for one string. For records that
+ * may carry a peer's words, such as an error a NATS server sent. `value`
+ * must be something `JSON.stringify` turns into text (not `undefined`).
+ *
+ * @example Usage
+ * ```ts
+ * import { jsonText } from "./safe_text.ts";
+ * const text = jsonText({ error: "x\u009b2J" });
+ * if (text !== '{"error":"x\\u009b2J"}') throw new Error(text);
+ * ```
+ */
+export function jsonText(value: unknown): string {
+  // Outside strings JSON text is ASCII punctuation, digits and letters, so
+  // every unsafe character found is inside a string, where \uXXXX is valid.
+  return JSON.stringify(value).replace(
     UNSAFE,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );

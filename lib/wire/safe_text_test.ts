@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hasUnsafeCharacter, jsonString, safeText } from "./safe_text.ts";
+import { hasUnsafeCharacter, jsonString, jsonText, safeText } from "./safe_text.ts";
 
 Deno.test("safeText escapes every C0, DEL and C1 control", () => {
   for (let code = 0; code <= 0x9f; code++) {
@@ -46,6 +46,15 @@ Deno.test("jsonString escapes what JSON.stringify leaves raw and still parses ba
   assert.doesNotMatch(literal, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2028\u2029\u2066]/);
   assert.equal(JSON.parse(literal), text);
   assert.ok(literal.includes("é 🎮"));
+});
+
+Deno.test("jsonText escapes them in every string of a record, keys included, and parses back", () => {
+  const value = { type: "nats", error: "-ERR \u009b2J\u2028x", ["k\u202e"]: ["\u0085", 1, null] };
+  const text = jsonText(value);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(text, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2028\u2029]/);
+  assert.deepEqual(JSON.parse(text), value);
+  assert.equal(jsonText({ a: "plain é" }), JSON.stringify({ a: "plain é" }));
 });
 
 Deno.test("hasUnsafeCharacter agrees with safeText", () => {
