@@ -174,7 +174,7 @@ export async function runDevices(
       while (
         performance.now() - lastInputAt < VIRTUAL_SETTLE_MS && performance.now() < deadline
       ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
     })
     : new Promise<void>(() => {});
