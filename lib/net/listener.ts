@@ -8,6 +8,7 @@
  */
 
 import { closeQuietly } from "./close_quietly.ts";
+import { LogThrottle } from "./log_throttle.ts";
 import { sleep } from "./deadline.ts";
 
 /** Shortest pause after a failed accept, in ms. */
@@ -101,8 +102,7 @@ export class AcceptLoop {
     const log = this.#options.onLog ?? (() => {});
     const prefix = this.#options.logPrefix ?? "";
     let failures = 0;
-    let lastLogAt = -Infinity;
-    let unlogged = 0;
+    const failureLog = new LogThrottle({ perSecond: 1000 / ACCEPT_LOG_INTERVAL_MS, burst: 1 });
     while (!this.#closing) {
       let conn: Deno.Conn;
       try {
@@ -116,16 +116,12 @@ export class AcceptLoop {
         const freed = this.#options.onAcceptFailure?.(error) ?? false;
         failures = freed ? 1 : failures + 1;
         const delayMs = acceptBackoffMs(failures);
-        const now = performance.now();
-        if (now - lastLogAt >= ACCEPT_LOG_INTERVAL_MS) {
-          const more = unlogged > 0 ? ` (${unlogged} more since the last report)` : "";
+        const held = failureLog.take();
+        if (held !== null) {
+          const more = held > 0 ? ` (${held} more since the last report)` : "";
           log(
             `${prefix}accept failed: ${(error as Error).message}${more}; retrying in ${delayMs} ms`,
           );
-          lastLogAt = now;
-          unlogged = 0;
-        } else {
-          unlogged++;
         }
         await this.#pause(delayMs);
         continue;

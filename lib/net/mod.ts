@@ -16,4 +16,5 @@ export * from "./deadline.ts";
 export * from "./host_port.ts";
 export * from "./listener.ts";
 export * from "./liveness.ts";
+export * from "./log_throttle.ts";
 export * from "./rate_budget.ts";

@@ -17,6 +17,7 @@
 import tls from "node:tls";
 import type net from "node:net";
 import { AddressSlots } from "./address_slots.ts";
+import { LogThrottle } from "./log_throttle.ts";
 
 /** Options for {@linkcode listenTls}. */
 export interface TlsListenerOptions {
@@ -175,8 +176,7 @@ export class TlsListener {
   readonly #ready: NodeTlsConn[] = [];
   #waiter: { resolve: (conn: Deno.Conn) => void; reject: (error: Error) => void } | null = null;
   #closed = false;
-  #evicted = 0;
-  #loggedAt = -Infinity;
+  readonly #evictionLog = new LogThrottle();
   /** The address listened on. */
   readonly addr: Deno.NetAddr;
 
@@ -238,14 +238,11 @@ export class TlsListener {
   }
 
   #logEviction(why: string): void {
-    this.#evicted++;
-    const now = performance.now();
-    if (now - this.#loggedAt < 1000) return;
+    const held = this.#evictionLog.take();
+    if (held === null) return;
     this.#options.onLog?.(
-      `${this.#evicted} connection(s) dropped before their TLS handshake, oldest first: ${why}`,
+      `${held + 1} connection(s) dropped before their TLS handshake, oldest first: ${why}`,
     );
-    this.#evicted = 0;
-    this.#loggedAt = now;
   }
 
   /** The next connection whose TLS handshake finished. */

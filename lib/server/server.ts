@@ -19,6 +19,7 @@ import { FailureThrottle, type FailureThrottleOptions } from "../trust/failure_t
 import { AcceptLoop } from "../net/listener.ts";
 import { AddressSlots } from "../net/address_slots.ts";
 import { AbuseDelay } from "../net/abuse_delay.ts";
+import { LogThrottle } from "../net/log_throttle.ts";
 import { listenTls } from "../net/tls_listener.ts";
 import { LivenessTicker } from "../net/liveness.ts";
 import { type MicrosClock, wallClockMicros } from "../net/clock_sync.ts";
@@ -445,20 +446,16 @@ export class PadlinkServer implements AsyncDisposable {
 
   readonly #pending: AddressSlots<Session>;
   readonly #abuse = new AbuseDelay();
-  #evictions = 0;
-  #evictionLoggedAt = -Infinity;
+  readonly #evictionLog = new LogThrottle();
 
   /** Drop a connection still waiting for its handshake, to make room; logged at most once a second. */
   #evict(session: Session, why: string): void {
     session.evict(`dropped before its handshake: ${why}`);
-    this.#evictions++;
-    const now = performance.now();
-    if (now - this.#evictionLoggedAt >= 1000) {
+    const held = this.#evictionLog.take();
+    if (held !== null) {
       this.#onLog(
-        `${this.#evictions} connection(s) dropped before their handshake, oldest first: ${why}`,
+        `${held + 1} connection(s) dropped before their handshake, oldest first: ${why}`,
       );
-      this.#evictions = 0;
-      this.#evictionLoggedAt = now;
     }
   }
 

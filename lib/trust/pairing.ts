@@ -34,7 +34,7 @@ import { computeProof, tokenKey, verifyProof } from "./auth.ts";
 import { configPath } from "./config_dir.ts";
 import { KNOWN_HOSTS_FILE, lookupKnownHost, pinKnownHost } from "./known_hosts.ts";
 import { AddressSlots } from "../net/address_slots.ts";
-import { RateBudget } from "../net/rate_budget.ts";
+import { LogThrottle } from "../net/log_throttle.ts";
 import {
   type ClientTlsOptions,
   derToPem,
@@ -156,11 +156,10 @@ export class PairingServer implements AsyncDisposable {
   readonly #caDer: Uint8Array;
   readonly #timeoutMs: number;
   readonly #log: (message: string) => void;
-  readonly #logBudget = new RateBudget({
+  readonly #logThrottle = new LogThrottle({
     perSecond: PAIRING_LOG_LINES_PER_SECOND,
     burst: 2 * PAIRING_LOG_LINES_PER_SECOND,
   });
-  #unlogged = 0;
   readonly #slots = new AddressSlots<Deno.Conn>({
     total: MAX_PAIRING_CONNECTIONS,
     perAddress: MAX_PAIRING_CONNECTIONS_PER_ADDRESS,
@@ -205,12 +204,9 @@ export class PairingServer implements AsyncDisposable {
 
   /** Log a line, at most {@linkcode PAIRING_LOG_LINES_PER_SECOND} a second; the rest are counted. */
   #onLog(message: string): void {
-    if (!this.#logBudget.take()) {
-      this.#unlogged++;
-      return;
-    }
-    const more = this.#unlogged > 0 ? ` (${this.#unlogged} more pairing lines not shown)` : "";
-    this.#unlogged = 0;
+    const held = this.#logThrottle.take();
+    if (held === null) return;
+    const more = held > 0 ? ` (${held} more pairing lines not shown)` : "";
     this.#log(`${message}${more}`);
   }
 
