@@ -29,6 +29,7 @@ import { loadStaticFiles, type StaticFile } from "./static_files.ts";
 import { closeQuietly } from "../../net/close_quietly.ts";
 import { withDeadline } from "../../net/deadline.ts";
 import { formatHostPort } from "../../net/host_port.ts";
+import { LogThrottle } from "../../net/log_throttle.ts";
 
 /** The web listener's port when `--web` names none. */
 export const DEFAULT_WEB_PORT = 7176;
@@ -111,6 +112,7 @@ export class WebOutput implements Output {
   readonly #options: WebOutputOptions;
   readonly #viewers = new Set<Viewer>();
   readonly #limiter = new FailureLimiter();
+  readonly #refusalLog = new LogThrottle();
   readonly #abort = new AbortController();
   #host: OutputHost | null = null;
   #closed: Promise<void> | null = null;
@@ -313,11 +315,15 @@ export class WebOutput implements Output {
 
   #upgrade(request: Request, peer: string): Response {
     if (!isSameOrigin(request)) {
-      this.#options.onLog?.(
-        `web: refused a WebSocket from another site's page (Origin ${
-          JSON.stringify(request.headers.get("origin"))
-        })`,
-      );
+      // Any site open in a browser on this machine can try: at most a line a second.
+      const held = this.#refusalLog.take();
+      if (held !== null) {
+        this.#options.onLog?.(
+          `web: refused a WebSocket from another site's page (Origin ${
+            JSON.stringify(request.headers.get("origin"))
+          })${held > 0 ? ` and ${held} more since the last report` : ""}`,
+        );
+      }
       return text(403, "WebSocket from another origin refused");
     }
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {

@@ -247,6 +247,34 @@ Deno.test("WebOutput refuses a WebSocket upgrade from another origin", async () 
   await until(() => web.viewers === 0);
 });
 
+Deno.test("WebOutput logs refused upgrades from other sites at most once a second, counting the rest", async () => {
+  const logs: string[] = [];
+  const web = await WebOutput.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    token: null,
+    onLog: (m) => logs.push(m),
+  });
+  try {
+    const started = performance.now();
+    for (let i = 0; i < 30; i++) {
+      const reply = await rawRequest(
+        web.addr.port,
+        `GET /events HTTP/1.1\r\nHost: 127.0.0.1:${web.addr.port}\r\nOrigin: http://evil${i}.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      assert.match(reply, /^HTTP\/1\.1 403/, `attempt ${i}`);
+    }
+    const seconds = Math.ceil((performance.now() - started) / 1000);
+    assert.ok(logs.length >= 1 && logs.length <= 1 + seconds, logs.join("\n"));
+    assert.match(
+      logs[0]!,
+      /^web: refused a WebSocket from another site's page \(Origin "http:\/\/evil0\.example"\)$/,
+    );
+  } finally {
+    await web.close();
+  }
+});
+
 Deno.test("WebOutput on loopback answers only to loopback names in Host (DNS rebinding)", async () => {
   const { server, web } = await start();
   await using _ = server;
