@@ -13,6 +13,8 @@
  *   with the same permissions;
  * - every other server or client line must parse: its flags and values are
  *   the real parsers' (a network or a device is not there to run it);
+ * - the flag tables under "Server" and "Client" name exactly the flags of
+ *   each program's `--help`;
  * - the Quick start's test command is not run (it would run this test): it
  *   must be the one `.ci/run` finds in the README and runs, with the pinned
  *   Deno version; any other `deno task NAME` must name a task of deno.json.
@@ -20,8 +22,8 @@
 
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { parseServerArgs } from "../lib/cli/server_main.ts";
-import { parseClientArgs } from "../lib/cli/client_main.ts";
+import { parseServerArgs, SERVER_HELP } from "../lib/cli/server_main.ts";
+import { CLIENT_HELP, parseClientArgs } from "../lib/cli/client_main.ts";
 import { outputText } from "../tools/_spawn.ts";
 import { ROOT } from "./_util.ts";
 
@@ -233,4 +235,40 @@ Deno.test("README: the Quick start's demo runs as written and shows the session"
   assert.match(stdout, /^\[server\] demo pad0 A pressed$/m);
   assert.match(stdout, /^\[server\] demo disconnected /m);
   assert.match(stdout, /^\[demo\] done: /m);
+});
+
+/** The flags a `--help` text lists: each option line's leading `--flag`s. */
+function helpFlags(help: string): Set<string> {
+  return new Set([...help.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1]!));
+}
+
+/** The flags in the first column of the tables under the README's `## heading`. */
+function tableFlags(markdown: string, heading: string): Set<string> {
+  const start = markdown.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `the README has a "## ${heading}" section`);
+  const end = markdown.indexOf("\n## ", start + 1);
+  const section = markdown.slice(start, end < 0 ? undefined : end);
+  const flags = new Set<string>();
+  for (const row of section.split("\n").filter((line) => line.startsWith("| `--"))) {
+    for (const m of row.split("|")[1]!.matchAll(/`(--[a-z0-9-]+)/g)) flags.add(m[1]!);
+  }
+  return flags;
+}
+
+Deno.test("README: the Server and Client flag tables list every flag of --help, and no other", () => {
+  for (const [heading, help] of [["Server", SERVER_HELP], ["Client", CLIENT_HELP]] as const) {
+    const inHelp = helpFlags(help);
+    const inTable = tableFlags(README, heading);
+    assert.ok(inHelp.size >= 20, `${heading}: --help lists its flags (${[...inHelp]})`);
+    assert.deepEqual(
+      [...inHelp].filter((f) => !inTable.has(f)),
+      [],
+      `${heading}: flags of --help missing from the README's table`,
+    );
+    assert.deepEqual(
+      [...inTable].filter((f) => !inHelp.has(f)),
+      [],
+      `${heading}: flags in the README's table that --help does not list`,
+    );
+  }
 });
