@@ -104,7 +104,8 @@ Options:
   --dsu-slots PINS    keep DSU slots for pads: alice:0,bob/1:2 (bob's pad 1 in slot 2)
   --commands          read feedback commands from stdin, one JSON line each, e.g.
                       {"type":"rumble","client":"alice","pad":0,"low":0.6,"high":0.3,"ms":250}
-                      (also trigger_rumble with left/right, and led with "rgb":"#ff8800");
+                      (also trigger_rumble with left/right, led with "rgb":"#ff8800",
+                      and motion with "enable":true|false);
                       a bad line gets one error line on stderr
   --nats URL          also publish every event to NATS (nats://[user:pass@]host[:port],
                       tls:// for TLS) on padlink.<name>.<client>.<type>, and take

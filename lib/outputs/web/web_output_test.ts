@@ -160,7 +160,7 @@ Deno.test("WebOutput: a command gets the server's answer as {ok:false,error}", a
     { id: 7, ok: false, error: "no client named bob" },
     {
       ok: false,
-      error: 'unknown command type "explode"; expected rumble, trigger_rumble or led',
+      error: 'unknown command type "explode"; expected rumble, trigger_rumble, led or motion',
     },
     { ok: false, error: "a command is one JSON object" },
   ]);
