@@ -33,11 +33,6 @@ export async function startServerToFile(output: string, args: string[] = []): Pr
     "127.0.0.1",
     "--port",
     "0",
-    // Hold every line for stdout however far it falls behind: these tests check that each
-    // event was printed, and a burst of millions outruns the writer (by default the server
-    // drops past --output-queue and prints a gap line instead).
-    "--output-queue",
-    "10000000",
     ...args,
   ], {
     env: { PADLINK_TEST_OUTPUT: output },

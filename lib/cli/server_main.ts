@@ -79,8 +79,9 @@ Options:
   --only KINDS        show only these kinds of input on stdout, with connects and
                       disconnects: buttons, axes, keys, pads, motion, touches,
                       battery (for example buttons,keys)
-  --output-queue N    events held for a stdout reader that falls behind; past N they are
-                      dropped and a gap line says how many (default ${DEFAULT_OUTPUT_QUEUE})
+  --output-queue N    events held for a stdout reader that stops reading; past N they are
+                      dropped and a gap line says how many (default ${DEFAULT_OUTPUT_QUEUE});
+                      a reader that keeps reading, however slowly, slows the clients instead
   --stats SECONDS     every SECONDS, one line per client: events/s, latency, round trip
                       (default ${DEFAULT_STATS_SECONDS} s for clients that sent input; off by default with
                       --json, --quiet or --only); 0 turns it off

@@ -93,6 +93,8 @@ export class FramedConnection {
   #lastReceived = performance.now();
   /** A full read left more bytes waiting, and the read loop has not read them yet. */
   #backlogged = false;
+  /** The read loop is holding back (see {@linkcode FramedConnection.readFrames}'s `hold`). */
+  #holding = false;
   /** `performance.now()` when bytes were last queued for sending. */
   lastSent: number = performance.now();
   /** Bytes received in total. */
@@ -141,11 +143,13 @@ export class FramedConnection {
   /**
    * `performance.now()` when bytes last arrived; "now" while more bytes are
    * known to be waiting unread (the last read filled the buffer and the
-   * loop is yielding), so a peer that we are slow to read, because this
-   * process is busy with others, is never taken for a silent one.
+   * loop is yielding) and while the read loop holds back, so a peer that we
+   * are slow to read, because this process is busy with others or waits for
+   * its output, is never taken for a silent one. Bytes held back count as
+   * arrived when the hold ends.
    */
   get lastReceived(): number {
-    return this.#backlogged ? performance.now() : this.#lastReceived;
+    return this.#backlogged || this.#holding ? performance.now() : this.#lastReceived;
   }
 
   /** Bytes waiting to be written. */
@@ -157,8 +161,18 @@ export class FramedConnection {
    * Read until EOF, calling `onFrame` for every frame in order.
    * Resolves at a clean EOF (or after {@linkcode close}); rejects with a
    * framing error, a truncated frame at EOF, or a socket error.
+   *
+   * @param onFrame called with each frame's payload, in order
+   * @param hold asked after each read, before its frames are handed over:
+   *   null to go on, or a promise to wait for before asking again. Nothing
+   *   more is read meanwhile, so the peer's sends wait in TCP (flow
+   *   control); a hold must settle soon (the server's waits at most
+   *   `FLOW_WAIT_MS`) so that a {@linkcode close} is noticed.
    */
-  async readFrames(onFrame: (payload: Uint8Array) => void): Promise<void> {
+  async readFrames(
+    onFrame: (payload: Uint8Array) => void,
+    hold?: () => Promise<void> | null,
+  ): Promise<void> {
     let buffer = new Uint8Array(INITIAL_READ_BUFFER_SIZE);
     let sinceYield = 0;
     let backlog = false;
@@ -186,6 +200,21 @@ export class FramedConnection {
       this.#backlogged = false;
       this.bytesReceived += n;
       sinceYield += n;
+      let wait = hold?.() ?? null;
+      if (wait !== null) {
+        this.#holding = true;
+        try {
+          while (wait !== null && !this.#closed) {
+            await wait;
+            wait = hold!();
+          }
+        } finally {
+          this.#holding = false;
+          this.#lastReceived = performance.now();
+        }
+        if (this.#closed) return;
+        sinceYield = 0; // The loop has just given the event loop its turns.
+      }
       this.#decoder.push(buffer.subarray(0, n), onFrame);
       // A full buffer means more is waiting: grow it, or once grown, yield.
       backlog = n === buffer.length && buffer.length === READ_BUFFER_SIZE;

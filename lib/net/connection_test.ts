@@ -188,3 +188,53 @@ Deno.test("FramedConnection.readFrames lets timers run while a peer floods it", 
     close();
   }
 });
+
+Deno.test("FramedConnection.readFrames holds frames back while told to, the peer never looking silent", async () => {
+  const [a, b, close] = await socketPair();
+  try {
+    const link = new FramedConnection(a);
+    let release: () => void = () => {};
+    let holding = true;
+    let asked = 0;
+    const frames: number[] = [];
+    const reading = link.readFrames(
+      (payload) => frames.push(payload[0]!),
+      () => {
+        asked++;
+        if (!holding) return null;
+        return new Promise<void>((resolve) => release = resolve);
+      },
+    );
+    await b.write(encodeFrame(new Uint8Array([1])));
+    for (let i = 0; i < 200 && asked === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(asked, 1, "asked once the read completed");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.deepEqual(frames, [], "nothing handed over while held");
+    assert.ok(performance.now() - link.lastReceived < 50, "held back is not silent");
+    release(); // Still holding: the loop asks again and waits again.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(asked, 2);
+    assert.deepEqual(frames, []);
+    holding = false;
+    const releasedAt = performance.now();
+    release();
+    for (let i = 0; i < 200 && frames.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(frames, [1]);
+    assert.ok(link.lastReceived >= releasedAt, "the held bytes count as arrived when released");
+    holding = true;
+    await b.write(encodeFrame(new Uint8Array([2])));
+    for (let i = 0; i < 200 && asked < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    link.close(); // While held: the loop ends without handing the frame over.
+    release();
+    await reading;
+    assert.deepEqual(frames, [1]);
+  } finally {
+    close();
+  }
+});

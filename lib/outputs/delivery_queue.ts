@@ -11,10 +11,15 @@
  * one gap item made by `gap(dropped)`, so the consumer learns exactly how
  * many items it missed and where. Nothing is lost silently.
  *
+ * A queue is also an {@linkcode OutputFlow}: it says when more than its
+ * high-water mark of items wait, and when its consumer last made progress,
+ * for an output that opts in to the server's flow control.
+ *
  * @module
  */
 
 import { withDeadline } from "../net/deadline.ts";
+import type { OutputFlow } from "../server/output.ts";
 
 /** Items delivered at most per `deliver` call unless told otherwise. */
 export const DEFAULT_MAX_BATCH = 4096;
@@ -29,15 +34,26 @@ export interface DeliveryQueueOptions<T> {
   /**
    * Deliver a batch of items, in order; the next batch waits until the
    * returned promise settles. A rejection stops the queue: `onError` is
-   * called once and everything after is discarded.
+   * called once and everything after is discarded. A delivery in several
+   * writes calls `progressed(done)` after each, with how many of the
+   * batch's items are through so far, so that flow control sees a slow
+   * consumer progress within a batch; a settled batch counts as progress too.
    */
-  deliver: (batch: T[]) => Promise<void>;
+  deliver: (batch: T[], progressed: (done: number) => void) => Promise<void>;
   /** Make the item that tells the consumer `dropped` items were lost at this point. */
   gap: (dropped: number) => T;
   /** Most items per `deliver` call; default {@linkcode DEFAULT_MAX_BATCH}. */
   maxBatch?: number;
   /** Called once when `deliver` rejects, with its error. */
   onError?: (error: unknown) => void;
+  /**
+   * Items not delivered yet (waiting, and those of the batch in delivery
+   * that `progressed` has not counted) above which the queue is
+   * {@linkcode DeliveryQueue.behind}; default a quarter of `limit`. A batch
+   * is at most what waits, so while flow control keeps the items near this
+   * mark the queue holds about twice it, well inside `limit`.
+   */
+  highWater?: number;
 }
 
 /** What {@linkcode DeliveryQueue.close} managed to do before its deadline. */
@@ -74,11 +90,12 @@ export interface CloseReport {
  * if (seen.join() !== "a,b,gap 3" || !report.complete) throw new Error(seen.join());
  * ```
  */
-export class DeliveryQueue<T> {
+export class DeliveryQueue<T> implements OutputFlow {
   readonly #limit: number;
+  readonly #highWater: number;
   readonly #resumeAt: number;
   readonly #maxBatch: number;
-  readonly #deliver: (batch: T[]) => Promise<void>;
+  readonly #deliver: (batch: T[], progressed: (done: number) => void) => Promise<void>;
   readonly #gap: (dropped: number) => T;
   readonly #onError: (error: unknown) => void;
   /** Items waiting; `#head` is the index of the oldest. */
@@ -86,6 +103,8 @@ export class DeliveryQueue<T> {
   #head = 0;
   /** Items handed to `deliver` and not settled yet. */
   #inFlight = 0;
+  /** Of those, the items `deliver` said are through. */
+  #inFlightDone = 0;
   /** Dropped since the queue last took an item. */
   #pendingDrops = 0;
   #droppedTotal = 0;
@@ -97,6 +116,13 @@ export class DeliveryQueue<T> {
   #stopped = false;
   #failed = false;
   #abandoned = 0;
+  #progressAt = performance.now();
+  #progressWaiters: (() => void)[] = [];
+  readonly #progressed = (done = 0) => {
+    this.#inFlightDone = Math.min(this.#inFlight, Math.max(this.#inFlightDone, done));
+    this.#progressAt = performance.now();
+    for (const resolve of this.#progressWaiters.splice(0)) resolve();
+  };
 
   /** Create a queue; nothing is delivered until the first push. */
   constructor(options: DeliveryQueueOptions<T>) {
@@ -107,6 +133,7 @@ export class DeliveryQueue<T> {
     }
     this.#limit = options.limit;
     this.#resumeAt = Math.floor(options.limit / 2);
+    this.#highWater = options.highWater ?? Math.floor(options.limit / 4);
     this.#maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
     this.#deliver = options.deliver;
     this.#gap = options.gap;
@@ -135,6 +162,32 @@ export class DeliveryQueue<T> {
   /** Items held now: waiting, plus the batch being delivered. */
   get length(): number {
     return this.#items.length - this.#head + this.#inFlight;
+  }
+
+  /** Items waiting for `deliver`: those queued, less the batch being delivered. */
+  get waiting(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /**
+   * Whether more than the high-water mark of items are not delivered yet;
+   * false once the queue is closed or stopped, since nothing would come of
+   * waiting for it.
+   */
+  get behind(): boolean {
+    if (this.#closed || this.#stopped) return false;
+    return this.#items.length - this.#head + this.#inFlight - this.#inFlightDone > this.#highWater;
+  }
+
+  /** `performance.now()` when a delivery (or a write within one) last completed, or the queue was made. */
+  get progressAt(): number {
+    return this.#progressAt;
+  }
+
+  /** Resolves at the next progress of a delivery, or at once when the queue is closed or stopped. */
+  progress(): Promise<void> {
+    if (this.#closed || this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => this.#progressWaiters.push(resolve));
   }
 
   /** Items dropped since the queue was made (each reported by a gap item). */
@@ -166,6 +219,7 @@ export class DeliveryQueue<T> {
     }
     if (!this.#closed) {
       this.#closed = true;
+      this.#progressed(); // Nobody waits for a closed queue.
       this.#flushGap();
       this.#start();
     }
@@ -175,7 +229,9 @@ export class DeliveryQueue<T> {
         this.#items = [];
         this.#head = 0;
         this.#inFlight = 0;
+        this.#inFlightDone = 0;
         this.#stopped = true; // Whatever settles later delivers nothing more.
+        this.#progressed();
       }
       return { complete: this.#abandoned === 0, abandoned: this.#abandoned };
     });
@@ -196,13 +252,17 @@ export class DeliveryQueue<T> {
         const batch = this.#takeBatch();
         if (batch.length === 0) return;
         this.#inFlight = batch.length;
+        this.#inFlightDone = 0;
         try {
-          await this.#deliver(batch);
+          await this.#deliver(batch, this.#progressed);
+          this.#progressed();
         } catch (error) {
+          this.#progressed();
           if (this.#stopped) return; // Given up at close already.
           this.#stopped = true;
           this.#failed = true;
           this.#inFlight = 0;
+          this.#inFlightDone = 0;
           this.#abandoned += batch.length + this.#items.length - this.#head;
           this.#items = [];
           this.#head = 0;
@@ -210,6 +270,7 @@ export class DeliveryQueue<T> {
           return;
         }
         this.#inFlight = 0;
+        this.#inFlightDone = 0;
       }
     } finally {
       // Runs in the same turn as the loop's last look at the queue (this is

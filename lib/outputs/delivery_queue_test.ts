@@ -198,3 +198,40 @@ Deno.test("DeliveryQueue refuses a limit below 1", () => {
     );
   }
 });
+
+Deno.test("DeliveryQueue.behind counts what waits and what of the batch is not through yet", async () => {
+  let progressed: (done: number) => void = () => {};
+  let finish: () => void = () => {};
+  const queue = new DeliveryQueue<number>({
+    limit: 100, // High-water mark 25.
+    deliver: (_batch, report) => {
+      progressed = report;
+      return new Promise((resolve) => finish = resolve);
+    },
+    gap: (dropped) => -dropped,
+  });
+  const before = queue.progressAt;
+  for (let i = 0; i < 30; i++) queue.push(i);
+  assert.equal(queue.behind, true, "30 waiting");
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(queue.waiting, 0, "all 30 in one batch");
+  assert.equal(queue.behind, true, "30 in the batch, none through");
+  const next = queue.progress();
+  progressed(10);
+  await next;
+  assert.equal(queue.behind, false, "20 not through");
+  assert.ok(queue.progressAt >= before);
+  finish();
+  await queue.idle();
+  // A batch that is done counts nothing, however much of it was reported through.
+  for (let i = 0; i < 26; i++) queue.push(i);
+  assert.equal(queue.behind, true, "26 waiting after a finished batch");
+  finish();
+  await Promise.resolve();
+  await Promise.resolve();
+  finish();
+  const report = await queue.close(1000);
+  assert.ok(report.complete);
+  assert.equal(queue.behind, false, "a closed queue is never behind");
+});

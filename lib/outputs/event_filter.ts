@@ -8,7 +8,7 @@
  */
 
 import type { ServerEvent } from "../server/events.ts";
-import type { Output, OutputHost } from "../server/output.ts";
+import type { Output, OutputFlow, OutputHost } from "../server/output.ts";
 
 /** The kinds of input a filter can pass, by their plural names, and the event type of each. */
 export const EVENT_KINDS = {
@@ -80,6 +80,11 @@ export class FilteredOutput implements Output {
   constructor(inner: Output, kinds: Iterable<EventKind>) {
     this.#inner = inner;
     this.#kinds = new Set(kinds);
+  }
+
+  /** The inner output's flow control, if it takes part in it. */
+  get flow(): OutputFlow | undefined {
+    return this.#inner.flow;
   }
 
   /** Pass the event on when its kind is wanted; never blocks. */

@@ -9,11 +9,17 @@
  * program's own notes and records go through the same queue with
  * {@linkcode StreamOutput.note}, so they stay in order with the events.
  *
+ * A stream output opts in to the server's flow control
+ * ({@linkcode StreamOutput.flow}): stdout is the primary consumer, and a
+ * reader that keeps up but more slowly than the network loop reads (a file,
+ * a program) slows the clients down instead of losing events. Only a reader
+ * that stops (no write completes) makes it drop.
+ *
  * @module
  */
 
 import type { ServerEvent } from "../server/events.ts";
-import type { Output } from "../server/output.ts";
+import type { Output, OutputFlow } from "../server/output.ts";
 import { type CloseReport, DeliveryQueue } from "./delivery_queue.ts";
 import { formatGapHuman, formatGapJson, formatHuman, formatJson } from "./format.ts";
 import { jsonText } from "../wire/safe_text.ts";
@@ -129,10 +135,15 @@ export class StreamOutput implements Output {
     this.#queue = new DeliveryQueue<Item>({
       limit: options.queueLimit ?? DEFAULT_OUTPUT_QUEUE,
       maxBatch: LINES_PER_WRITE,
-      deliver: (batch) => this.#write(batch),
+      deliver: (batch, progressed) => this.#write(batch, progressed),
       gap: (dropped) => new Line(gap(dropped)),
       onError: options.onError,
     });
+  }
+
+  /** Flow control for the server's read loop: this output's queue (see `OutputFlow`). */
+  get flow(): OutputFlow {
+    return this.#queue;
   }
 
   /** Queue one event; never blocks. Dropped (and counted for the gap line) when the queue is full. */
@@ -181,7 +192,7 @@ export class StreamOutput implements Output {
     await this.finish();
   }
 
-  async #write(batch: Item[]): Promise<void> {
+  async #write(batch: Item[], progressed: (done: number) => void): Promise<void> {
     for (let start = 0; start < batch.length; start += LINES_PER_CHUNK) {
       const end = Math.min(batch.length, start + LINES_PER_CHUNK);
       let text = "";
@@ -196,7 +207,10 @@ export class StreamOutput implements Output {
       }
       const bytes = this.#encode(text);
       let offset = 0;
-      while (offset < bytes.length) offset += await this.#writer.write(bytes.subarray(offset));
+      while (offset < bytes.length) {
+        offset += await this.#writer.write(bytes.subarray(offset));
+        progressed(offset === bytes.length ? end : start); // Lines written whole so far.
+      }
     }
   }
 

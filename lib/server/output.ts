@@ -12,6 +12,20 @@
  * that queue: a bound, batched async delivery, and a gap record with the
  * count of what had to be dropped.
  *
+ * One output may opt in to flow control ({@linkcode Output.flow}): stdout,
+ * the primary consumer, whose reader is usually a file or a program that
+ * keeps up but writes slower than the network loop reads. While such an
+ * output is behind (its queue above a high-water mark), the server reads no
+ * more input from its clients, for at most `FLOW_WAIT_MS` at a time and
+ * asking again after each wait (`flow_control.ts`). TCP then slows the
+ * clients, which wait for their sockets to drain, and nothing is dropped.
+ * A stuck reader completes no write, so after `FLOW_STALL_MS` of waits in
+ * a row that ran out the server stops waiting for it (until it writes
+ * again): the output fills its bound and drops with a gap record, and the
+ * network loop (heartbeats, timeouts, signals) is never held. The web view,
+ * NATS and DSU do not opt in: a slow browser, broker or emulator must not
+ * slow every client's input, so they drop or coalesce instead.
+ *
  * The other direction goes through {@linkcode OutputHost}, handed to each
  * output once in {@linkcode Output.attach}: a snapshot of the current state
  * for consumers that start late, and {@linkcode OutputHost.command} to send
@@ -125,6 +139,19 @@ export interface OutputHost {
   telemetry(): TelemetrySource[];
 }
 
+/**
+ * What an output that opts in to flow control tells the server's read loop
+ * (see the module doc). A `DeliveryQueue` is one.
+ */
+export interface OutputFlow {
+  /** Whether more items wait than the output's high-water mark (false once it stopped or closed). */
+  readonly behind: boolean;
+  /** `performance.now()` when a write last completed: the output's last sign of progress. */
+  readonly progressAt: number;
+  /** Resolves at the next completed write, or once the output stops or closes. */
+  progress(): Promise<void>;
+}
+
 /** A destination for server events. */
 export interface Output {
   /**
@@ -132,6 +159,13 @@ export interface Output {
    * block or throw. Queue it and return.
    */
   push(event: ServerEvent): void;
+  /**
+   * Opt-in flow control: while this says the output is behind and writing,
+   * the server holds back reading its clients' input (briefly, and only
+   * while writes complete). Leave it out for an output whose consumer must
+   * not set the pace of every client's input.
+   */
+  readonly flow?: OutputFlow;
   /** Called once when the output is added, with the server it serves. */
   attach?(host: OutputHost): void;
   /**

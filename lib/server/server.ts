@@ -45,6 +45,7 @@ import type {
 import { Listeners, streamEvents } from "./listeners.ts";
 import { NameRegistry } from "./name_registry.ts";
 import { Session, type SessionHost } from "./session.ts";
+import { ReadFlowControl } from "./flow_control.ts";
 
 export { DEFAULT_PORT, validateClientName };
 export type { ClientInputEvent, ConnectEvent, DisconnectEvent, ListeningEvent, ServerEvent };
@@ -143,6 +144,7 @@ export class PadlinkServer implements AsyncDisposable {
   readonly #listeners = new Listeners<ServerEvent>();
   readonly #sessionHost: SessionHost;
   readonly #outputs: Output[] = [];
+  readonly #flow = new ReadFlowControl();
   readonly #host: OutputHost = {
     snapshot: () => this.snapshot(),
     command: (command) => this.command(command),
@@ -193,6 +195,7 @@ export class PadlinkServer implements AsyncDisposable {
       log: (message) => this.#onLog(message),
       handshakeDone: (session) => this.#pending.release(session.address, session),
       abused: (session) => this.#abuse.record(session.address),
+      holdReads: () => this.#flow.hold(),
       sessions: {
         activeCount: () => {
           let count = 0;
@@ -303,10 +306,13 @@ export class PadlinkServer implements AsyncDisposable {
   /**
    * Add an output: it receives every event from now on, in order, through
    * {@linkcode Output.push}, and is closed when the server closes. The
-   * `listening` event is pushed to it first.
+   * `listening` event is pushed to it first. An output with
+   * {@linkcode Output.flow} sets the pace of reading clients' input while it
+   * is behind and writing (see `flow_control.ts`).
    */
   addOutput(output: Output): void {
     this.#outputs.push(output);
+    if (output.flow) this.#flow.add(output.flow);
     output.attach?.(this.#host);
     if (this.#listening) output.push(this.#listening);
   }

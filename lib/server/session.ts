@@ -99,6 +99,11 @@ export interface SessionHost {
   /** The session was dropped for breaking the protocol (a flood included). */
   abused?(session: Session): void;
   /**
+   * Flow control: asked before each read's input is decoded; null to go on,
+   * or a promise to wait for first (`ReadFlowControl.hold`).
+   */
+  holdReads?(): Promise<void> | null;
+  /**
    * The live sessions: the count of those past their handshake, and the one
    * that joined with a session id.
    */
@@ -193,6 +198,13 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
     this.address = (conn.remoteAddr as Deno.NetAddr).hostname;
   }
 
+  /**
+   * Only input is held back, never the handshake: a client still joining
+   * must not wait out its handshake deadline behind an output.
+   */
+  readonly #holdReads = (): Promise<void> | null =>
+    this.state === "active" ? this.#host.holdReads?.() ?? null : null;
+
   /** Drop this connection, which has not completed its handshake, to make room for others. */
   evict(reason: string): void {
     this.#end(reason);
@@ -221,7 +233,7 @@ export class Session implements ClientMessageSink, LivenessPeer, TelemetrySource
         flags: (options.key ? HELLO_FLAG_AUTH : 0) | HELLO_FLAG_CAPABILITIES,
         nonce: this.#serverNonce,
       }));
-      await this.#link.readFrames((payload) => this.#onFrame(payload));
+      await this.#link.readFrames((payload) => this.#onFrame(payload), this.#holdReads);
       this.#end(
         this.state === "active" ? "connection closed by client" : "closed before handshake",
       );
