@@ -6,7 +6,9 @@
 
 import assert from "node:assert/strict";
 import { checkButtonOutput, startServerToFile, waitForLines, writeButtonReplay } from "./_bulk.ts";
-import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { Lines, spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { entrypointCommand, killQuietly } from "../tools/_spawn.ts";
+import { withDeadline } from "../lib/net/deadline.ts";
 
 const MILLION = 1_000_000;
 
@@ -36,6 +38,81 @@ Deno.test("replay: 1,000,000 button events at t 0 arrive complete and in order, 
     const results = await checkButtonOutput(output, ["bulk"], MILLION);
     assert.deepEqual(results.get("bulk"), { inOrder: MILLION, firstWrong: null });
   } finally {
+    await Deno.remove(file);
+    await Deno.remove(output);
+  }
+});
+
+Deno.test("replay: a stdout pipe read slowly but steadily sets the pace; 300,000 events arrive, no gap", async () => {
+  const count = 300_000;
+  const file = await writeButtonReplay(count);
+  const output = await Deno.makeTempFile({ suffix: ".jsonl" });
+  const server = entrypointCommand("server.ts", [
+    "--json",
+    "--no-auth",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+  ], { stdout: "piped" }).spawn();
+  const stderr = new Lines(server.stderr);
+  const reader = server.stdout.getReader();
+  const sink = await Deno.open(output, { write: true });
+  let client: ReturnType<typeof spawnEntrypoint> | null = null;
+  try {
+    // The reader takes a pipe's worth at a time and then pauses 5 ms: some 10 MB/s, a
+    // tenth of what the server can write, so without flow control the default queue of
+    // 100,000 would overflow within the burst.
+    const decoder = new TextDecoder();
+    let tail = "";
+    let port = 0;
+    const deadline = performance.now() + 60_000;
+    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+    while (performance.now() < deadline) {
+      // A read that outlives the deadline is kept for the drain below, so no chunk is lost.
+      pending ??= reader.read();
+      const chunk = await withDeadline(pending, deadline - performance.now(), () => null);
+      if (chunk === null) break;
+      pending = null;
+      if (chunk.done) break;
+      await sink.write(chunk.value);
+      tail = (tail + decoder.decode(chunk.value, { stream: true })).slice(-4096);
+      if (port === 0) {
+        port = Number(/"port":(\d+)/.exec(tail)?.[1] ?? 0);
+        if (port !== 0) {
+          client = spawnEntrypoint("client.ts", [
+            "--port",
+            String(port),
+            "--name",
+            "paced",
+            "--replay",
+            file,
+          ]);
+        }
+      }
+      if (tail.includes('"type":"disconnect"')) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(client, `the server printed no listening line:\n${stderr.text}`);
+    const status = await client.exit(60_000);
+    assert.equal(status.code, 0, client.stderr.text);
+    killQuietly(server, "SIGTERM");
+    // The server exits within 2 s of SIGTERM, whatever is queued, and its stdout ends.
+    for (let chunk = await (pending ?? reader.read()); !chunk.done; chunk = await reader.read()) {
+      await sink.write(chunk.value);
+    }
+    assert.equal((await server.status).code, 0, stderr.text);
+    const text = await Deno.readTextFile(output);
+    assert.ok(!text.includes('"type":"gap"'), "a reader that keeps reading loses nothing");
+    const results = await checkButtonOutput(output, ["paced"], count);
+    assert.deepEqual(results.get("paced"), { inOrder: count, firstWrong: null });
+  } finally {
+    await client?.[Symbol.asyncDispose]();
+    killQuietly(server, "SIGKILL");
+    await server.status;
+    await reader.cancel().catch(() => {});
+    await stderr.done;
+    sink.close();
     await Deno.remove(file);
     await Deno.remove(output);
   }
