@@ -64,7 +64,8 @@ export const LAYERS: readonly Layer[] = [
     name: "input",
     folder: "lib/input",
     rank: 0,
-    holds: "input events and names, InputState, axis maths, pipeline, coalescer",
+    holds:
+      "input events and names, InputState, axis maths, pipeline, coalescer, remap, feedback pacing",
   },
   {
     name: "wire",
@@ -76,7 +77,8 @@ export const LAYERS: readonly Layer[] = [
     name: "net",
     folder: "lib/net",
     rank: 2,
-    holds: "FramedConnection, the liveness ticker, the accept loop, deadlines, closeQuietly",
+    holds:
+      "FramedConnection, the liveness ticker, clock sync, the accept loop, deadlines, closeQuietly",
   },
   {
     name: "trust",
