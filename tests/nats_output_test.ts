@@ -4,7 +4,7 @@ import { PadlinkConnection } from "../lib/client/client.ts";
 import { PadlinkServer } from "../lib/server/server.ts";
 import { formatJson } from "../lib/outputs/format.ts";
 import { NatsServer } from "./_nats.ts";
-import { withDeadline } from "../lib/net/deadline.ts";
+import { sleep, withDeadline } from "../lib/net/deadline.ts";
 import { NatsConnectError, NatsOutput, type NatsStatus } from "../lib/outputs/nats/output.ts";
 import { parseNatsUrl } from "../lib/outputs/nats/url.ts";
 
@@ -100,6 +100,14 @@ Deno.test("NatsOutput past its bound drops, then publishes a gap record and says
     subject: "padlink.s.gap",
     data: '{"type":"gap","dropped":990}',
   });
+  // The status can come a moment after the gap record reached the subscriber.
+  await withDeadline(
+    (async () => {
+      while (statuses.length === 0) await sleep(10);
+    })(),
+    5000,
+    () => {},
+  );
   assert.deepEqual(statuses, [{ state: "gap", dropped: 990 }]);
   await output.close();
   await nc.close();

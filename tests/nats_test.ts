@@ -133,6 +133,8 @@ Deno.test("NATS: two clients' events, in order, on padlink.<server>.<client>.<ty
       (m) => m.filter((x) => x.subject.endsWith(".disconnect")).length === 2,
       "both disconnects",
     );
+    // NATS can be ahead of the test's read of stdout: wait for stdout's disconnects too.
+    for (const name of names) await server.waitEvent({ type: "disconnect", client: name });
     // Exactly what --json printed, in the same order, each on its own client's subject.
     assert.deepEqual(all.messages.map((m) => m.data), eventLines(server));
     assert.equal(JSON.parse(all.messages[0]!.data).type, "connect");
@@ -506,6 +508,7 @@ Deno.test("NATS over TLS: tls:// with the broker's CA trusted (DENO_CERT) publis
         (m) => m.some((x) => x.subject.endsWith(".alice.disconnect")),
         "alice's events",
       );
+      await server.waitEvent({ type: "disconnect", client: "alice" });
       assert.deepEqual(all.messages.map((m) => m.data), eventLines(server));
     } finally {
       await nc.close();
