@@ -116,16 +116,9 @@ Deno.test("1,000 silent connections to a TLS server are closed by the deadline a
     assert.ok(filesAfter < filesBefore + 50, `${filesAfter} open files, ${filesBefore} before`);
     await using client = spawnEntrypoint("client.ts", [
       "--tls",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(server.port),
-      "--token",
-      server.token!,
+      ...clientArgs(server, "honest"),
       "--config-dir",
       clientDir,
-      "--name",
-      "honest",
       "--replay",
       replay,
     ]);

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { spawnEntrypoint, startServer, writeReplay } from "./_util.ts";
+import { clientArgs } from "./_fault_util.ts";
 
 const FLOOD_ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"];
 
@@ -64,16 +65,9 @@ Deno.test("a real client pairs and streams over TLS while four addresses flood t
     );
     await using client = spawnEntrypoint("client.ts", [
       "--tls",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(server.port),
-      "--token",
-      server.token!,
+      ...clientArgs(server, "honest"),
       "--config-dir",
       clientDir,
-      "--name",
-      "honest",
       "--replay",
       replay,
     ]);
